@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * mpgwd configuration: the YAML file an operator writes, loaded with libcyaml
+ * and validated into plain structures the daemon uses.
+ *
+ * Every error names the file, the line and the key, e.g.
+ *   "gw.yaml:12: ports[1].role: unknown value 'insde' (inside|outside|wan)".
+ * Loading never touches a port or the EAL: `mpgwd --check-config` and the
+ * daemon's start-up both call mgmt_config_load() before anything else.
+ */
+#ifndef MPGW_MGMT_CONFIG_H
+#define MPGW_MGMT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MGMT_NAME_MAX 32     /**< port/address names, incl. NUL */
+#define MGMT_DEVARGS_MAX 256 /**< DPDK devargs string, incl. NUL */
+#define MGMT_EAL_ARGS_MAX 32 /**< EAL arguments */
+#define MGMT_EAL_ARG_LEN 128 /**< one EAL argument, incl. NUL */
+#define MGMT_PORTS_MAX 8
+#define MGMT_ADDRS_MAX 16
+#define MGMT_ERR_MAX 512 /**< size of an error message buffer */
+
+enum mgmt_port_role {
+	MGMT_PORT_INSIDE,  /**< towards the hosts the box serves */
+	MGMT_PORT_OUTSIDE, /**< towards the router; bridged with inside */
+	MGMT_PORT_WAN,     /**< a port of the box's own, never bridged */
+};
+
+/** One DPDK port. */
+struct mgmt_port {
+	char name[MGMT_NAME_MAX];        /**< operator's name, e.g. "inside" */
+	char devargs[MGMT_DEVARGS_MAX];  /**< e.g. "net_af_packet0,iface=veth0" */
+	enum mgmt_port_role role;
+	uint16_t mtu;                    /**< 0: leave the port's default */
+	uint16_t rx_desc;                /**< ring sizes; default 1024 */
+	uint16_t tx_desc;
+};
+
+/** One address the box owns (a WAN path endpoint). */
+struct mgmt_addr {
+	char name[MGMT_NAME_MAX];  /**< operator's name, e.g. "wan0" */
+	uint16_t port;             /**< index into mgmt_config.ports */
+	uint32_t ip;               /**< IPv4, network byte order */
+	uint8_t prefix_len;        /**< on-link prefix length, 1..32 */
+	bool has_gateway;
+	uint32_t gateway;          /**< next hop, network byte order */
+};
+
+struct mgmt_config {
+	/** EAL arguments after argv[0], verbatim from `eal.args`. */
+	char eal_args[MGMT_EAL_ARGS_MAX][MGMT_EAL_ARG_LEN];
+	unsigned eal_argc;
+
+	struct mgmt_port ports[MGMT_PORTS_MAX];
+	unsigned n_ports;
+	struct mgmt_addr addrs[MGMT_ADDRS_MAX];
+	unsigned n_addrs;
+
+	/* workers: */
+	unsigned workers;        /**< worker lcores; default 1 */
+	unsigned idle_sleep_us;  /**< max sleep when idle; 0 = poll; default 100 */
+	unsigned burst;          /**< rx/tx burst size, 1..256; default 32 */
+
+	/* mempool: */
+	unsigned mbufs;          /**< mbufs in the pool; default 8191 */
+	unsigned mbuf_cache;     /**< per-lcore cache; default 256 */
+
+	/* arp: */
+	unsigned arp_timeout_s;  /**< reachable entry lifetime; default 300 */
+	unsigned arp_entries;    /**< cache size (power of 2); default 1024 */
+
+	/* log: */
+	int log_level;           /**< syslog level (LOG_ERR..LOG_DEBUG); default LOG_INFO */
+};
+
+/**
+ * Parse and validate a configuration held in memory (fuzzable entry point).
+ *
+ * @param buf, len  YAML text (need not be NUL-terminated)
+ * @param name      file name used in error messages
+ * @param cfg       filled on success; left zeroed on failure
+ * @param err       on failure, "name:line: key: reason" (size MGMT_ERR_MAX)
+ * @return 0 on success, -1 on any error
+ */
+int mgmt_config_parse(const char *buf, size_t len, const char *name,
+		      struct mgmt_config *cfg, char *err);
+
+/** Read @p path and call mgmt_config_parse(); I/O errors are reported in @p err. */
+int mgmt_config_load(const char *path, struct mgmt_config *cfg, char *err);
+
+/** Index of the port with this name, or -1. */
+int mgmt_config_port_index(const struct mgmt_config *cfg, const char *name);
+
+/** First port with this role, or -1. */
+int mgmt_config_port_by_role(const struct mgmt_config *cfg, enum mgmt_port_role role);
+
+#endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * proxy — the gateway's data path: classification of every frame (bridge,
+ * local, drop; interception comes with the proxy issue), the worker lcore
+ * loop, and the ports it polls.
+ *
+ * Counters are per lcore, cache-line aligned, written only by their lcore
+ * and read by the management thread (a torn read of a 64-bit counter cannot
+ * happen on the 64-bit targets DPDK supports).
+ */
+#ifndef MPGW_PROXY_H
+#define MPGW_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+
+#include "mgmt/config.h"
+#include "tcpstack/tcpstack.h"
+
+#define PROXY_WORKERS_MAX 16
+
+/* Data-path events and drop reasons not owned by tcpstack. */
+#define PROXY_MIB_LIST(X)                                                      \
+	X(BRIDGED, "bridged")                                                  \
+	X(LOCAL, "local")                                                      \
+	X(REDIRECTED, "redirected_to_worker0")                                 \
+	X(DROP_RUNT, "drop_runt")                                              \
+	X(DROP_NO_PEER_PORT, "drop_no_peer_port")                              \
+	X(DROP_TO_BOX_NOT_LOCAL, "drop_to_box_mac_not_local")                  \
+	X(DROP_WAN_NOT_FOR_US, "drop_wan_not_for_us")                          \
+	X(DROP_REDIRECT_FULL, "drop_redirect_ring_full")
+
+enum proxy_mib {
+#define PROXY_MIB_ENUM(id, name) PROXY_MIB_##id,
+	PROXY_MIB_LIST(PROXY_MIB_ENUM)
+#undef PROXY_MIB_ENUM
+		PROXY_MIB_MAX
+};
+
+extern const char *const proxy_mib_names[PROXY_MIB_MAX];
+
+struct proxy_port_counters {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
+	uint64_t tx_drops; /**< the port's tx queue was full */
+};
+
+/** Everything one worker lcore counts. */
+struct proxy_lcore_stats {
+	struct proxy_port_counters port[MGMT_PORTS_MAX];
+	struct tcpstack_mib_counters tcp[MGMT_PORTS_MAX];
+	uint64_t mib[PROXY_MIB_MAX];
+	uint64_t busy_cycles; /**< TSC cycles of loops that moved packets */
+	uint64_t idle_cycles; /**< TSC cycles of empty loops and sleeps */
+} __rte_cache_aligned;
+
+/** One DPDK port as the data path sees it. */
+struct proxy_port {
+	uint16_t port_id;
+	enum mgmt_port_role role;
+	int peer; /**< index of the port it is bridged with, or -1 */
+	uint16_t n_queues;
+	struct rte_ether_addr mac;
+	char name[MGMT_NAME_MAX];
+};
+
+struct proxy_dataplane;
+
+/**
+ * Open the configured ports, create the mempool and the per-worker state.
+ * Needs the EAL. On failure writes a reason to @p err (MGMT_ERR_MAX).
+ */
+struct proxy_dataplane *proxy_dataplane_create(const struct mgmt_config *cfg,
+					       char *err);
+/** Launch one worker on each of the EAL's worker lcores. */
+int proxy_dataplane_start(struct proxy_dataplane *dp, char *err);
+/** Ask workers to stop and wait for them. */
+void proxy_dataplane_stop(struct proxy_dataplane *dp);
+/**
+ * Close ports and free everything. @return the number of mbufs that did
+ * not come back to the pool (0 when nothing leaked).
+ */
+unsigned proxy_dataplane_destroy(struct proxy_dataplane *dp);
+
+/** Write every counter, summed over lcores, one "name value" per line. */
+void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f);
+
+#endif

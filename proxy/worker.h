@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Worker lcores and the data plane that owns them (internal to proxy). */
+#ifndef MPGW_PROXY_WORKER_H
+#define MPGW_PROXY_WORKER_H
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "proxy/classify.h"
+#include "proxy/proxy.h"
+
+#define PROXY_BURST_MAX 256
+#define PROXY_TXBUF 512
+
+struct proxy_txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[PROXY_TXBUF];
+};
+
+struct proxy_worker {
+	unsigned id; /* also the rx/tx queue it polls on every port */
+	unsigned lcore;
+	struct proxy_dataplane *dp;
+	struct proxy_lcore_stats *stats;
+	/* The box's own stack, on worker 0 only: other workers hand frames for
+	 * it over through worker 0's redirect ring (one ARP cache per port). */
+	struct tcpstack_iface *ifc[MGMT_PORTS_MAX];
+	struct rte_ring *redirect;
+	struct proxy_classify_port cls[MGMT_PORTS_MAX];
+	struct proxy_txbuf tx[MGMT_PORTS_MAX];
+};
+
+struct proxy_dataplane {
+	struct mgmt_config cfg;
+	struct rte_mempool *pool;
+	struct proxy_port ports[MGMT_PORTS_MAX];
+	unsigned n_ports;
+	uint8_t port_index[RTE_MAX_ETHPORTS]; /* port_id -> index in ports[] */
+	struct proxy_worker workers[PROXY_WORKERS_MAX];
+	unsigned n_workers;
+	struct proxy_lcore_stats *stats; /* one per worker */
+	volatile int quit;
+};
+
+/* The lcore entry point; @arg is a struct proxy_worker. */
+int proxy_worker_main(void *arg);
+
+/* Free what a worker still holds (its tx buffers, its ring, its stack). */
+void proxy_worker_release(struct proxy_worker *w);
+
+#endif
