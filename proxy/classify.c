@@ -25,8 +25,8 @@ static bool owns(const struct proxy_classify_port *p, uint32_t ip)
 
 /* Is the frame, by its ARP or IPv4 content, for the box? Sets *snoop for
  * ARP the box may learn from though it is not the target. */
-static bool for_box(const struct proxy_classify_port *p,
-		    const struct rte_ether_hdr *eth, uint32_t len, bool *snoop)
+static bool for_box(const struct proxy_classify_port *p, const struct rte_ether_hdr *eth,
+		    uint32_t len, bool *snoop)
 {
 	const uint8_t *l3 = (const uint8_t *)(eth + 1);
 	uint32_t l3_len = len - sizeof(*eth);
@@ -56,9 +56,8 @@ static bool for_box(const struct proxy_classify_port *p,
 	}
 }
 
-enum proxy_verdict proxy_classify(const struct proxy_classify_port *p,
-				  const void *frame, uint32_t len,
-				  enum proxy_mib *why)
+enum proxy_verdict proxy_classify(const struct proxy_classify_port *p, const void *frame,
+				  uint32_t len, enum proxy_mib *why)
 {
 	const struct rte_ether_hdr *eth = frame;
 	bool snoop;

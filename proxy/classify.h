@@ -8,11 +8,11 @@
 #include "proxy/proxy.h"
 
 enum proxy_verdict {
-	PROXY_BRIDGE,       /* forward unchanged to the peer port */
-	PROXY_LOCAL,        /* for the box's own stack */
+	PROXY_BRIDGE, /* forward unchanged to the peer port */
+	PROXY_LOCAL, /* for the box's own stack */
 	PROXY_SNOOP_BRIDGE, /* ARP the stack may learn from, then bridge */
-	PROXY_SNOOP_DROP,   /* ARP the stack may learn from, then drop */
-	PROXY_DROP,         /* *why says why */
+	PROXY_SNOOP_DROP, /* ARP the stack may learn from, then drop */
+	PROXY_DROP, /* *why says why */
 };
 
 /* What classification needs to know of a port. */
@@ -23,8 +23,7 @@ struct proxy_classify_port {
 	const struct tcpstack_iface *ifc; /* the box's addresses; NULL if none */
 };
 
-enum proxy_verdict proxy_classify(const struct proxy_classify_port *p,
-				  const void *frame, uint32_t len,
-				  enum proxy_mib *why);
+enum proxy_verdict proxy_classify(const struct proxy_classify_port *p, const void *frame,
+				  uint32_t len, enum proxy_mib *why);
 
 #endif

@@ -35,15 +35,15 @@ static int make_ifaces(struct proxy_dataplane *dp, char *err)
 			if (ca->port != pi || n == TCPSTACK_IFACE_ADDRS_MAX)
 				continue;
 			addrs[n].ip = ca->ip;
-			addrs[n].mask = ca->prefix_len == 0 ? 0
-				: rte_cpu_to_be_32(~0u << (32 - ca->prefix_len));
+			addrs[n].mask = ca->prefix_len == 0
+						? 0
+						: rte_cpu_to_be_32(~0u << (32 - ca->prefix_len));
 			addrs[n].gateway = ca->has_gateway ? ca->gateway : 0;
 			n++;
 		}
 		if (n == 0)
 			continue;
-		w0->ifc[pi] = tcpstack_iface_create(&dp->ports[pi].mac, addrs, n,
-						    &arp, dp->pool,
+		w0->ifc[pi] = tcpstack_iface_create(&dp->ports[pi].mac, addrs, n, &arp, dp->pool,
 						    &w0->stats->tcp[pi]);
 		if (w0->ifc[pi] == NULL) {
 			snprintf(err, MGMT_ERR_MAX, "port %s: cannot create its stack",
@@ -65,8 +65,8 @@ static int make_workers(struct proxy_dataplane *dp, char *err)
 	if (make_ifaces(dp, err) != 0)
 		return -1;
 	if (dp->n_workers > 1) {
-		dp->workers[0].redirect = rte_ring_create(
-			"mpgw_redirect0", 1024, (int)rte_socket_id(), RING_F_SC_DEQ);
+		dp->workers[0].redirect = rte_ring_create("mpgw_redirect0", 1024,
+							  (int)rte_socket_id(), RING_F_SC_DEQ);
 		if (dp->workers[0].redirect == NULL) {
 			snprintf(err, MGMT_ERR_MAX, "cannot create the redirect ring");
 			return -1;
@@ -85,8 +85,7 @@ static int make_workers(struct proxy_dataplane *dp, char *err)
 	return 0;
 }
 
-struct proxy_dataplane *proxy_dataplane_create(const struct mgmt_config *cfg,
-					       char *err)
+struct proxy_dataplane *proxy_dataplane_create(const struct mgmt_config *cfg, char *err)
 {
 	struct proxy_dataplane *dp = calloc(1, sizeof(*dp));
 
@@ -96,8 +95,7 @@ struct proxy_dataplane *proxy_dataplane_create(const struct mgmt_config *cfg,
 	}
 	dp->cfg = *cfg;
 	dp->n_workers = cfg->workers;
-	if (dp->n_workers > PROXY_WORKERS_MAX ||
-	    rte_lcore_count() < dp->n_workers + 1) {
+	if (dp->n_workers > PROXY_WORKERS_MAX || rte_lcore_count() < dp->n_workers + 1) {
 		snprintf(err, MGMT_ERR_MAX,
 			 "%u workers need %u lcores (one for management), the EAL has %u:"
 			 " widen eal -l/--lcores",
@@ -105,11 +103,10 @@ struct proxy_dataplane *proxy_dataplane_create(const struct mgmt_config *cfg,
 		free(dp);
 		return NULL;
 	}
-	dp->stats = rte_zmalloc("mpgw_stats",
-				sizeof(*dp->stats) * dp->n_workers, RTE_CACHE_LINE_SIZE);
-	dp->pool = rte_pktmbuf_pool_create("mpgw_mbufs", cfg->mbufs, cfg->mbuf_cache,
-					   0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					   (int)rte_socket_id());
+	dp->stats =
+		rte_zmalloc("mpgw_stats", sizeof(*dp->stats) * dp->n_workers, RTE_CACHE_LINE_SIZE);
+	dp->pool = rte_pktmbuf_pool_create("mpgw_mbufs", cfg->mbufs, cfg->mbuf_cache, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (dp->stats == NULL || dp->pool == NULL) {
 		snprintf(err, MGMT_ERR_MAX, "cannot allocate %u mbufs (%s): raise eal -m",
 			 cfg->mbufs, rte_strerror(rte_errno));
@@ -140,14 +137,15 @@ int proxy_dataplane_start(struct proxy_dataplane *dp, char *err)
 {
 	unsigned i = 0, lcore;
 
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
 		if (i == dp->n_workers)
 			break;
 		dp->workers[i].lcore = lcore;
 		int rc = rte_eal_remote_launch(proxy_worker_main, &dp->workers[i], lcore);
 		if (rc != 0) {
-			snprintf(err, MGMT_ERR_MAX, "cannot launch worker %u on lcore %u: %s",
-				 i, lcore, strerror(-rc));
+			snprintf(err, MGMT_ERR_MAX, "cannot launch worker %u on lcore %u: %s", i,
+				 lcore, strerror(-rc));
 			proxy_dataplane_stop(dp);
 			return -1;
 		}
@@ -201,19 +199,18 @@ void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f)
 		if (rte_eth_stats_get(p->port_id, &hw) != 0)
 			memset(&hw, 0, sizeof(hw));
 		fprintf(f,
-			"port %s rx_packets %" PRIu64 " rx_bytes %" PRIu64
-			" tx_packets %" PRIu64 " tx_bytes %" PRIu64 " tx_drops %" PRIu64
-			" no_mbuf %" PRIu64 " hw_missed %" PRIu64 " hw_rx_errors %" PRIu64
-			" hw_tx_errors %" PRIu64 "\n",
-			p->name, sum.rx_packets, sum.rx_bytes, sum.tx_packets,
-			sum.tx_bytes, sum.tx_drops, no_mbuf + hw.rx_nombuf, hw.imissed,
-			hw.ierrors, hw.oerrors);
+			"port %s rx_packets %" PRIu64 " rx_bytes %" PRIu64 " tx_packets %" PRIu64
+			" tx_bytes %" PRIu64 " tx_drops %" PRIu64 " no_mbuf %" PRIu64
+			" hw_missed %" PRIu64 " hw_rx_errors %" PRIu64 " hw_tx_errors %" PRIu64
+			"\n",
+			p->name, sum.rx_packets, sum.rx_bytes, sum.tx_packets, sum.tx_bytes,
+			sum.tx_drops, no_mbuf + hw.rx_nombuf, hw.imissed, hw.ierrors, hw.oerrors);
 		for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++) {
 			uint64_t v = 0;
 			for (unsigned i = 0; i < dp->n_workers; i++)
 				v += dp->stats[i].tcp[pi].v[k];
-			fprintf(f, "counter %s.%s %" PRIu64 "\n", p->name,
-				tcpstack_mib_names[k], v);
+			fprintf(f, "counter %s.%s %" PRIu64 "\n", p->name, tcpstack_mib_names[k],
+				v);
 		}
 	}
 	for (unsigned k = 0; k < PROXY_MIB_MAX; k++) {
@@ -224,8 +221,7 @@ void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f)
 	}
 	for (unsigned i = 0; i < dp->n_workers; i++)
 		fprintf(f, "lcore %u busy_cycles %" PRIu64 " idle_cycles %" PRIu64 "\n",
-			dp->workers[i].lcore, dp->stats[i].busy_cycles,
-			dp->stats[i].idle_cycles);
+			dp->workers[i].lcore, dp->stats[i].busy_cycles, dp->stats[i].idle_cycles);
 	fprintf(f, "mempool in_use %u size %u\n", rte_mempool_in_use_count(dp->pool),
 		dp->pool->size);
 	fflush(f);

@@ -24,12 +24,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mpgwd -c FILE        run with configuration FILE\n"
-		   "       mpgwd --check-config FILE\n"
-		   "                            validate FILE and exit (0: valid)\n"
-		   "       mpgwd --version\n"
-		   "Signals: TERM/INT stop, USR1 writes every counter to stdout.\n"
-		   "Exit status: 0 clean, %d bad config, %d start-up failed, %d mbufs leaked.\n",
+	fprintf(f,
+		"usage: mpgwd -c FILE        run with configuration FILE\n"
+		"       mpgwd --check-config FILE\n"
+		"                            validate FILE and exit (0: valid)\n"
+		"       mpgwd --version\n"
+		"Signals: TERM/INT stop, USR1 writes every counter to stdout.\n"
+		"Exit status: 0 clean, %d bad config, %d start-up failed, %d mbufs leaked.\n",
 		EXIT_CONFIG, EXIT_STARTUP, EXIT_LEAK);
 }
 

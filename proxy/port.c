@@ -8,8 +8,8 @@
 
 #include "proxy/port.h"
 
-int proxy_port_open(const struct mgmt_port *cfg, uint16_t n_queues,
-		    struct rte_mempool *pool, struct proxy_port *out, char *err)
+int proxy_port_open(const struct mgmt_port *cfg, uint16_t n_queues, struct rte_mempool *pool,
+		    struct proxy_port *out, char *err)
 {
 	char devname[MGMT_DEVARGS_MAX];
 	struct rte_eth_dev_info info;
@@ -28,13 +28,13 @@ int proxy_port_open(const struct mgmt_port *cfg, uint16_t n_queues,
 	devname[strcspn(devname, ",")] = '\0';
 	rc = rte_dev_probe(cfg->devargs);
 	if (rc != 0) {
-		snprintf(err, MGMT_ERR_MAX, "port %s: cannot probe '%s': %s",
-			 cfg->name, cfg->devargs, strerror(-rc));
+		snprintf(err, MGMT_ERR_MAX, "port %s: cannot probe '%s': %s", cfg->name,
+			 cfg->devargs, strerror(-rc));
 		return -1;
 	}
 	if (rte_eth_dev_get_port_by_name(devname, &pid) != 0) {
-		snprintf(err, MGMT_ERR_MAX, "port %s: no ethdev named '%s' after probe",
-			 cfg->name, devname);
+		snprintf(err, MGMT_ERR_MAX, "port %s: no ethdev named '%s' after probe", cfg->name,
+			 devname);
 		return -1;
 	}
 	out->port_id = pid;
@@ -47,8 +47,8 @@ int proxy_port_open(const struct mgmt_port *cfg, uint16_t n_queues,
 		snprintf(err, MGMT_ERR_MAX,
 			 "port %s: %u workers need %u rx and tx queues, the port has %u/%u"
 			 " (for net_af_packet, add qpairs=%u to its devargs)",
-			 cfg->name, n_queues, n_queues, info.max_rx_queues,
-			 info.max_tx_queues, n_queues);
+			 cfg->name, n_queues, n_queues, info.max_rx_queues, info.max_tx_queues,
+			 n_queues);
 		return -1;
 	}
 	memset(&conf, 0, sizeof(conf));
@@ -58,11 +58,9 @@ int proxy_port_open(const struct mgmt_port *cfg, uint16_t n_queues,
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(pid, &nrx, &ntx);
 	for (uint16_t q = 0; rc == 0 && q < n_queues; q++) {
-		rc = rte_eth_rx_queue_setup(pid, q, nrx, rte_eth_dev_socket_id(pid),
-					    NULL, pool);
+		rc = rte_eth_rx_queue_setup(pid, q, nrx, rte_eth_dev_socket_id(pid), NULL, pool);
 		if (rc == 0)
-			rc = rte_eth_tx_queue_setup(pid, q, ntx,
-						    rte_eth_dev_socket_id(pid), NULL);
+			rc = rte_eth_tx_queue_setup(pid, q, ntx, rte_eth_dev_socket_id(pid), NULL);
 	}
 	if (rc == 0)
 		rc = rte_eth_dev_start(pid);
@@ -71,8 +69,8 @@ int proxy_port_open(const struct mgmt_port *cfg, uint16_t n_queues,
 	if (rc == 0)
 		rc = rte_eth_macaddr_get(pid, &out->mac);
 	if (rc != 0) {
-		snprintf(err, MGMT_ERR_MAX, "port %s (%s): set-up failed: %s",
-			 cfg->name, devname, strerror(-rc));
+		snprintf(err, MGMT_ERR_MAX, "port %s (%s): set-up failed: %s", cfg->name, devname,
+			 strerror(-rc));
 		rte_eth_dev_close(pid);
 		return -1;
 	}

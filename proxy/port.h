@@ -11,8 +11,8 @@
  * tx queues (no offloads: the software paths are complete), start it.
  * Inside and outside ports are made promiscuous, since they bridge frames
  * for other hosts' MACs. */
-int proxy_port_open(const struct mgmt_port *cfg, uint16_t n_queues,
-		    struct rte_mempool *pool, struct proxy_port *out, char *err);
+int proxy_port_open(const struct mgmt_port *cfg, uint16_t n_queues, struct rte_mempool *pool,
+		    struct proxy_port *out, char *err);
 
 /* Stop and close; the PMD hands its mbufs back to the pool. */
 void proxy_port_close(struct proxy_port *p);

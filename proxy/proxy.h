@@ -24,14 +24,14 @@
 #define PROXY_WORKERS_MAX 16
 
 /* Data-path events and drop reasons not owned by tcpstack. */
-#define PROXY_MIB_LIST(X)                                                      \
-	X(BRIDGED, "bridged")                                                  \
-	X(LOCAL, "local")                                                      \
-	X(REDIRECTED, "redirected_to_worker0")                                 \
-	X(DROP_RUNT, "drop_runt")                                              \
-	X(DROP_NO_PEER_PORT, "drop_no_peer_port")                              \
-	X(DROP_TO_BOX_NOT_LOCAL, "drop_to_box_mac_not_local")                  \
-	X(DROP_WAN_NOT_FOR_US, "drop_wan_not_for_us")                          \
+#define PROXY_MIB_LIST(X)                                     \
+	X(BRIDGED, "bridged")                                 \
+	X(LOCAL, "local")                                     \
+	X(REDIRECTED, "redirected_to_worker0")                \
+	X(DROP_RUNT, "drop_runt")                             \
+	X(DROP_NO_PEER_PORT, "drop_no_peer_port")             \
+	X(DROP_TO_BOX_NOT_LOCAL, "drop_to_box_mac_not_local") \
+	X(DROP_WAN_NOT_FOR_US, "drop_wan_not_for_us")         \
 	X(DROP_REDIRECT_FULL, "drop_redirect_ring_full")
 
 enum proxy_mib {
@@ -74,8 +74,7 @@ struct proxy_dataplane;
  * Open the configured ports, create the mempool and the per-worker state.
  * Needs the EAL. On failure writes a reason to @p err (MGMT_ERR_MAX).
  */
-struct proxy_dataplane *proxy_dataplane_create(const struct mgmt_config *cfg,
-					       char *err);
+struct proxy_dataplane *proxy_dataplane_create(const struct mgmt_config *cfg, char *err);
 /** Launch one worker on each of the EAL's worker lcores. */
 int proxy_dataplane_start(struct proxy_dataplane *dp, char *err);
 /** Ask workers to stop and wait for them. */

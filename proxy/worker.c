@@ -49,24 +49,21 @@ static void tx_add(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m)
 	b->m[b->n++] = m;
 }
 
-static void tx_add_all(struct proxy_worker *w, unsigned pi,
-		       struct rte_mbuf **v, unsigned n)
+static void tx_add_all(struct proxy_worker *w, unsigned pi, struct rte_mbuf **v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		tx_add(w, pi, v[i]);
 }
 
 /* A frame for the box's own stack, on worker 0. */
-static void local_input(struct proxy_worker *w, unsigned pi,
-			struct rte_mbuf *m, uint64_t now)
+static void local_input(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now)
 {
 	struct rte_mbuf *out[8];
 	unsigned n = tcpstack_iface_input(w->ifc[pi], m, now, out, RTE_DIM(out));
 	tx_add_all(w, pi, out, n);
 }
 
-static void local_or_redirect(struct proxy_worker *w, unsigned pi,
-			      struct rte_mbuf *m, uint64_t now)
+static void local_or_redirect(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now)
 {
 	struct proxy_worker *w0 = &w->dp->workers[0];
 
@@ -83,16 +80,15 @@ static void local_or_redirect(struct proxy_worker *w, unsigned pi,
 	w->stats->mib[PROXY_MIB_REDIRECTED]++;
 }
 
-static void handle(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m,
-		   uint64_t now)
+static void handle(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now)
 {
 	const struct proxy_port *p = &w->dp->ports[pi];
 	enum proxy_mib why = PROXY_MIB_DROP_RUNT;
 	struct rte_mbuf *out[4];
 	unsigned n;
 
-	switch (proxy_classify(&w->cls[pi], rte_pktmbuf_mtod(m, void *),
-			       rte_pktmbuf_data_len(m), &why)) {
+	switch (proxy_classify(&w->cls[pi], rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m),
+			       &why)) {
 	case PROXY_BRIDGE:
 		w->stats->mib[PROXY_MIB_BRIDGED]++;
 		tx_add(w, (unsigned)p->peer, m);
@@ -102,8 +98,7 @@ static void handle(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m,
 		return;
 	case PROXY_SNOOP_BRIDGE:
 		if (w->id == 0) {
-			n = tcpstack_iface_snoop_arp(w->ifc[pi], m, now, out,
-						     RTE_DIM(out));
+			n = tcpstack_iface_snoop_arp(w->ifc[pi], m, now, out, RTE_DIM(out));
 			tx_add_all(w, pi, out, n);
 		}
 		w->stats->mib[PROXY_MIB_BRIDGED]++;
@@ -128,8 +123,7 @@ static unsigned poll_ports(struct proxy_worker *w, uint64_t now)
 	unsigned total = 0;
 
 	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
-		uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id,
-					      (uint16_t)w->id, pkts,
+		uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, (uint16_t)w->id, pkts,
 					      (uint16_t)dp->cfg.burst);
 		struct proxy_port_counters *pc = &w->stats->port[pi];
 
@@ -141,8 +135,8 @@ static unsigned poll_ports(struct proxy_worker *w, uint64_t now)
 		total += n;
 	}
 	if (w->redirect != NULL) {
-		unsigned n = rte_ring_sc_dequeue_burst(w->redirect, (void **)pkts,
-						       dp->cfg.burst, NULL);
+		unsigned n =
+			rte_ring_sc_dequeue_burst(w->redirect, (void **)pkts, dp->cfg.burst, NULL);
 		for (unsigned i = 0; i < n; i++)
 			local_input(w, dp->port_index[pkts[i]->port], pkts[i], now);
 		total += n;
@@ -192,8 +186,7 @@ int proxy_worker_main(void *arg)
 		if (moved != 0) {
 			empty = 0;
 			sleep_us = 0;
-		} else if (dp->cfg.idle_sleep_us != 0 &&
-			   ++empty >= EMPTY_POLLS_BEFORE_SLEEP) {
+		} else if (dp->cfg.idle_sleep_us != 0 && ++empty >= EMPTY_POLLS_BEFORE_SLEEP) {
 			/* Back off exponentially up to the configured maximum. */
 			sleep_us = sleep_us == 0 ? 1 : sleep_us * 2;
 			if (sleep_us > dp->cfg.idle_sleep_us)

@@ -71,8 +71,7 @@ static void entry_del(struct tcpstack_arp_cache *c, struct arp_entry *e)
 			break;
 		unsigned home = slot_of(c, c->e[i].ip);
 		/* Movable unless its home lies cyclically in (gap, i]. */
-		bool stays = (gap <= i) ? (home > gap && home <= i)
-					: (home > gap || home <= i);
+		bool stays = (gap <= i) ? (home > gap && home <= i) : (home > gap || home <= i);
 		if (!stays) {
 			c->e[gap] = c->e[i];
 			gap = i;
@@ -82,9 +81,9 @@ static void entry_del(struct tcpstack_arp_cache *c, struct arp_entry *e)
 	c->used--;
 }
 
-enum arp_result arp_resolve(struct tcpstack_arp_cache *c, uint32_t ip,
-			    uint64_t now, struct rte_mbuf *m,
-			    struct rte_ether_addr *mac, struct rte_mbuf **dropped)
+enum arp_result arp_resolve(struct tcpstack_arp_cache *c, uint32_t ip, uint64_t now,
+			    struct rte_mbuf *m, struct rte_ether_addr *mac,
+			    struct rte_mbuf **dropped)
 {
 	struct arp_entry *e = arp_cache_find(c, ip);
 
@@ -116,8 +115,7 @@ enum arp_result arp_resolve(struct tcpstack_arp_cache *c, uint32_t ip,
 }
 
 struct rte_mbuf *arp_learn(struct tcpstack_arp_cache *c, uint32_t ip,
-			   const struct rte_ether_addr *mac, uint64_t now,
-			   bool create, bool *full)
+			   const struct rte_ether_addr *mac, uint64_t now, bool create, bool *full)
 {
 	struct arp_entry *e = arp_cache_find(c, ip);
 

@@ -23,8 +23,7 @@ int tcpstack_ipv4_parse(void *pkt, uint32_t len, struct tcpstack_ipv4_view *v)
 		return TCPSTACK_MIB_IPV4_BAD_HDR;
 	uint16_t hlen = (uint16_t)((ip->version_ihl & 0x0f) * 4);
 	uint16_t tlen = rte_be_to_cpu_16(ip->total_length);
-	if ((ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) || tlen < hlen ||
-	    tlen > len)
+	if ((ip->version_ihl >> 4) != 4 || hlen < sizeof(*ip) || tlen < hlen || tlen > len)
 		return TCPSTACK_MIB_IPV4_BAD_HDR;
 	/* A correct header sums to 0xffff, i.e. its checksum is 0. */
 	if (rte_raw_cksum(ip, hlen) != 0xffff)
@@ -67,8 +66,7 @@ bool tcpstack_l4_cksum_ok(const struct tcpstack_ipv4_view *v)
 	}
 	/* Pseudo-header plus segment sums to 0xffff when the checksum is right
 	 * (rte_ipv4_udptcp_cksum_verify would do, but is still experimental). */
-	uint32_t sum = (uint32_t)rte_ipv4_phdr_cksum(v->hdr, 0) +
-		       rte_raw_cksum(v->l4, v->l4_len);
+	uint32_t sum = (uint32_t)rte_ipv4_phdr_cksum(v->hdr, 0) + rte_raw_cksum(v->l4, v->l4_len);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return sum == 0xffff;

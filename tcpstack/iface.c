@@ -35,16 +35,14 @@ static void push(struct outq *q, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-static void drop(struct tcpstack_iface *ifc, struct rte_mbuf *m,
-		 enum tcpstack_mib why)
+static void drop(struct tcpstack_iface *ifc, struct rte_mbuf *m, enum tcpstack_mib why)
 {
 	count(ifc, why);
 	rte_pktmbuf_free(m);
 }
 
 struct tcpstack_iface *tcpstack_iface_create(const struct rte_ether_addr *mac,
-					     const struct tcpstack_addr *addrs,
-					     unsigned n_addrs,
+					     const struct tcpstack_addr *addrs, unsigned n_addrs,
 					     const struct tcpstack_arp_params *arp,
 					     struct rte_mempool *pool,
 					     struct tcpstack_mib_counters *mib)
@@ -84,8 +82,7 @@ bool tcpstack_iface_owns(const struct tcpstack_iface *ifc, uint32_t ip)
 }
 
 /* The address whose prefix holds @ip, or NULL: is @ip on-link? */
-static const struct tcpstack_addr *on_link(const struct tcpstack_iface *ifc,
-					   uint32_t ip)
+static const struct tcpstack_addr *on_link(const struct tcpstack_iface *ifc, uint32_t ip)
 {
 	for (unsigned i = 0; i < ifc->n_addrs; i++) {
 		const struct tcpstack_addr *a = &ifc->addrs[i];
@@ -128,8 +125,7 @@ static void arp_send_request(struct outq *q, uint32_t target)
 }
 
 /* A held IPv4 frame whose next hop is now known. */
-static void send_resolved(struct outq *q, struct rte_mbuf *m,
-			  const struct rte_ether_addr *mac)
+static void send_resolved(struct outq *q, struct rte_mbuf *m, const struct rte_ether_addr *mac)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
@@ -142,8 +138,8 @@ static void send_resolved(struct outq *q, struct rte_mbuf *m,
 static void output(struct outq *q, struct rte_mbuf *m)
 {
 	struct tcpstack_iface *ifc = q->ifc;
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(
-		m, const struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								sizeof(struct rte_ether_hdr));
 	uint32_t nh = ip->dst_addr;
 
 	if (on_link(ifc, nh) == NULL) {
@@ -186,11 +182,10 @@ static void output(struct outq *q, struct rte_mbuf *m)
 /* Validate an Ethernet/IPv4 ARP packet; NULL if malformed. */
 static struct rte_arp_hdr *arp_parse(struct rte_mbuf *m)
 {
-	if (rte_pktmbuf_data_len(m) <
-	    sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
 		return NULL;
-	struct rte_arp_hdr *arp = rte_pktmbuf_mtod_offset(
-		m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
+	struct rte_arp_hdr *arp =
+		rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
 	if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
 	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
 	    arp->arp_hlen != RTE_ETHER_ADDR_LEN || arp->arp_plen != 4)
@@ -202,8 +197,7 @@ static struct rte_arp_hdr *arp_parse(struct rte_mbuf *m)
 }
 
 /* RFC 826 merge, then release whatever was waiting for the sender. */
-static void arp_learn_sender(struct outq *q, const struct rte_arp_hdr *arp,
-			     bool for_us)
+static void arp_learn_sender(struct outq *q, const struct rte_arp_hdr *arp, bool for_us)
 {
 	struct tcpstack_iface *ifc = q->ifc;
 	uint32_t sip = arp->arp_data.arp_sip;
@@ -211,9 +205,8 @@ static void arp_learn_sender(struct outq *q, const struct rte_arp_hdr *arp,
 
 	if (sip == 0 || !rte_is_unicast_ether_addr(&arp->arp_data.arp_sha))
 		return;
-	struct rte_mbuf *ready =
-		arp_learn(ifc->arp, sip, &arp->arp_data.arp_sha, q->now,
-			  for_us && on_link(ifc, sip) != NULL, &full);
+	struct rte_mbuf *ready = arp_learn(ifc->arp, sip, &arp->arp_data.arp_sha, q->now,
+					   for_us && on_link(ifc, sip) != NULL, &full);
 	if (full)
 		count(ifc, TCPSTACK_MIB_ARP_TABLE_FULL);
 	if (ready != NULL)
@@ -258,8 +251,7 @@ static void arp_input(struct outq *q, struct rte_mbuf *m)
 	push(q, m);
 }
 
-static void icmp_input(struct outq *q, struct rte_mbuf *m,
-		       struct tcpstack_ipv4_view *v)
+static void icmp_input(struct outq *q, struct rte_mbuf *m, struct tcpstack_ipv4_view *v)
 {
 	struct tcpstack_iface *ifc = q->ifc;
 
@@ -300,8 +292,7 @@ static void ipv4_input(struct outq *q, struct rte_mbuf *m)
 	struct tcpstack_ipv4_view v;
 	uint32_t len = rte_pktmbuf_data_len(m) - sizeof(struct rte_ether_hdr);
 	int err = tcpstack_ipv4_parse(
-		rte_pktmbuf_mtod_offset(m, void *, sizeof(struct rte_ether_hdr)),
-		len, &v);
+		rte_pktmbuf_mtod_offset(m, void *, sizeof(struct rte_ether_hdr)), len, &v);
 
 	count(ifc, TCPSTACK_MIB_IPV4_RX);
 	if (err != 0) {
@@ -328,9 +319,8 @@ static void ipv4_input(struct outq *q, struct rte_mbuf *m)
 	}
 }
 
-unsigned tcpstack_iface_input(struct tcpstack_iface *ifc, struct rte_mbuf *m,
-			      uint64_t now, struct rte_mbuf **out,
-			      unsigned out_max)
+unsigned tcpstack_iface_input(struct tcpstack_iface *ifc, struct rte_mbuf *m, uint64_t now,
+			      struct rte_mbuf **out, unsigned out_max)
 {
 	struct outq q = { .ifc = ifc, .v = out, .max = out_max, .now = now };
 
@@ -358,8 +348,7 @@ unsigned tcpstack_iface_input(struct tcpstack_iface *ifc, struct rte_mbuf *m,
 	return q.n;
 }
 
-unsigned tcpstack_iface_snoop_arp(struct tcpstack_iface *ifc,
-				  struct rte_mbuf *m, uint64_t now,
+unsigned tcpstack_iface_snoop_arp(struct tcpstack_iface *ifc, struct rte_mbuf *m, uint64_t now,
 				  struct rte_mbuf **out, unsigned out_max)
 {
 	struct outq q = { .ifc = ifc, .v = out, .max = out_max, .now = now };
@@ -373,14 +362,12 @@ unsigned tcpstack_iface_snoop_arp(struct tcpstack_iface *ifc,
 	return q.n;
 }
 
-unsigned tcpstack_iface_output(struct tcpstack_iface *ifc, struct rte_mbuf *m,
-			       uint64_t now, struct rte_mbuf **out,
-			       unsigned out_max)
+unsigned tcpstack_iface_output(struct tcpstack_iface *ifc, struct rte_mbuf *m, uint64_t now,
+			       struct rte_mbuf **out, unsigned out_max)
 {
 	struct outq q = { .ifc = ifc, .v = out, .max = out_max, .now = now };
 
-	if (rte_pktmbuf_data_len(m) <
-	    sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)) {
+	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr)) {
 		drop(ifc, m, TCPSTACK_MIB_IPV4_BAD_HDR);
 		return 0;
 	}
@@ -399,8 +386,8 @@ static void age_give_up(void *ctx, struct rte_mbuf *m)
 	drop(q->ifc, m, TCPSTACK_MIB_ARP_UNRESOLVED);
 }
 
-unsigned tcpstack_iface_tick(struct tcpstack_iface *ifc, uint64_t now,
-			     struct rte_mbuf **out, unsigned out_max)
+unsigned tcpstack_iface_tick(struct tcpstack_iface *ifc, uint64_t now, struct rte_mbuf **out,
+			     unsigned out_max)
 {
 	struct outq q = { .ifc = ifc, .v = out, .max = out_max, .now = now };
 

@@ -26,30 +26,30 @@
  * Counters, one per event or drop reason (the Linux MIB habit). The X-macro
  * keeps the enum and the names that operators read in one list.
  */
-#define TCPSTACK_MIB_LIST(X)                                                   \
-	X(ARP_RX_REQUEST, "arp_rx_request")                                    \
-	X(ARP_RX_REPLY, "arp_rx_reply")                                        \
-	X(ARP_TX_REQUEST, "arp_tx_request")                                    \
-	X(ARP_TX_REPLY, "arp_tx_reply")                                        \
-	X(ARP_BAD, "arp_drop_malformed")                                       \
-	X(ARP_NOT_FOR_US, "arp_drop_not_for_us")                               \
-	X(ARP_TABLE_FULL, "arp_drop_table_full")                               \
-	X(ARP_UNRESOLVED, "arp_drop_unresolved")                               \
-	X(ARP_PENDING_REPLACED, "arp_drop_pending_replaced")                   \
-	X(ARP_EXPIRED, "arp_entries_expired")                                  \
-	X(IPV4_RX, "ipv4_rx")                                                  \
-	X(IPV4_BAD_HDR, "ipv4_drop_bad_header")                                \
-	X(IPV4_BAD_CSUM, "ipv4_drop_bad_checksum")                             \
-	X(IPV4_FRAGMENT, "ipv4_drop_fragment")                                 \
-	X(IPV4_NOT_FOR_US, "ipv4_drop_not_for_us")                             \
-	X(IPV4_NO_ROUTE, "ipv4_drop_no_route")                                 \
-	X(IPV4_UNKNOWN_PROTO, "ipv4_drop_unknown_protocol")                    \
-	X(ICMP_BAD, "icmp_drop_malformed")                                     \
-	X(ICMP_BAD_CSUM, "icmp_drop_bad_checksum")                             \
-	X(ICMP_NOT_ECHO, "icmp_drop_not_echo_request")                         \
-	X(ICMP_ECHO_REPLY_SENT, "icmp_tx_echo_reply")                          \
-	X(ETH_NOT_HANDLED, "eth_drop_not_handled")                             \
-	X(NO_MBUF, "drop_no_mbuf")                                             \
+#define TCPSTACK_MIB_LIST(X)                                 \
+	X(ARP_RX_REQUEST, "arp_rx_request")                  \
+	X(ARP_RX_REPLY, "arp_rx_reply")                      \
+	X(ARP_TX_REQUEST, "arp_tx_request")                  \
+	X(ARP_TX_REPLY, "arp_tx_reply")                      \
+	X(ARP_BAD, "arp_drop_malformed")                     \
+	X(ARP_NOT_FOR_US, "arp_drop_not_for_us")             \
+	X(ARP_TABLE_FULL, "arp_drop_table_full")             \
+	X(ARP_UNRESOLVED, "arp_drop_unresolved")             \
+	X(ARP_PENDING_REPLACED, "arp_drop_pending_replaced") \
+	X(ARP_EXPIRED, "arp_entries_expired")                \
+	X(IPV4_RX, "ipv4_rx")                                \
+	X(IPV4_BAD_HDR, "ipv4_drop_bad_header")              \
+	X(IPV4_BAD_CSUM, "ipv4_drop_bad_checksum")           \
+	X(IPV4_FRAGMENT, "ipv4_drop_fragment")               \
+	X(IPV4_NOT_FOR_US, "ipv4_drop_not_for_us")           \
+	X(IPV4_NO_ROUTE, "ipv4_drop_no_route")               \
+	X(IPV4_UNKNOWN_PROTO, "ipv4_drop_unknown_protocol")  \
+	X(ICMP_BAD, "icmp_drop_malformed")                   \
+	X(ICMP_BAD_CSUM, "icmp_drop_bad_checksum")           \
+	X(ICMP_NOT_ECHO, "icmp_drop_not_echo_request")       \
+	X(ICMP_ECHO_REPLY_SENT, "icmp_tx_echo_reply")        \
+	X(ETH_NOT_HANDLED, "eth_drop_not_handled")           \
+	X(NO_MBUF, "drop_no_mbuf")                           \
 	X(OUT_OVERFLOW, "drop_output_overflow")
 
 enum tcpstack_mib {
@@ -97,8 +97,8 @@ void tcpstack_l4_set_cksum(const struct tcpstack_ipv4_view *v);
 
 /** One address the box owns on a port. */
 struct tcpstack_addr {
-	uint32_t ip;      /**< network byte order */
-	uint32_t mask;    /**< network byte order */
+	uint32_t ip; /**< network byte order */
+	uint32_t mask; /**< network byte order */
 	uint32_t gateway; /**< network byte order; 0 = none (on-link only) */
 };
 
@@ -117,10 +117,10 @@ struct tcpstack_iface {
 
 /** ARP cache parameters. */
 struct tcpstack_arp_params {
-	unsigned entries;      /**< power of 2 */
+	unsigned entries; /**< power of 2 */
 	uint64_t reachable_ns; /**< lifetime of a confirmed entry */
-	uint64_t retrans_ns;   /**< between requests for an unresolved address */
-	unsigned max_probes;   /**< requests before giving up */
+	uint64_t retrans_ns; /**< between requests for an unresolved address */
+	unsigned max_probes; /**< requests before giving up */
 };
 
 /**
@@ -128,8 +128,7 @@ struct tcpstack_arp_params {
  * calloc (no EAL needed). @return NULL on allocation failure.
  */
 struct tcpstack_iface *tcpstack_iface_create(const struct rte_ether_addr *mac,
-					     const struct tcpstack_addr *addrs,
-					     unsigned n_addrs,
+					     const struct tcpstack_addr *addrs, unsigned n_addrs,
 					     const struct tcpstack_arp_params *arp,
 					     struct rte_mempool *pool,
 					     struct tcpstack_mib_counters *mib);
@@ -146,9 +145,8 @@ bool tcpstack_iface_owns(const struct tcpstack_iface *ifc, uint32_t ip);
  * written to @p out (at most @p out_max; the rest are freed and counted).
  * @return the number of frames written to @p out.
  */
-unsigned tcpstack_iface_input(struct tcpstack_iface *ifc, struct rte_mbuf *m,
-			      uint64_t now, struct rte_mbuf **out,
-			      unsigned out_max);
+unsigned tcpstack_iface_input(struct tcpstack_iface *ifc, struct rte_mbuf *m, uint64_t now,
+			      struct rte_mbuf **out, unsigned out_max);
 
 /**
  * Learn from an ARP frame seen on the wire but not addressed to us
@@ -156,8 +154,7 @@ unsigned tcpstack_iface_input(struct tcpstack_iface *ifc, struct rte_mbuf *m,
  * @p m. A frame that was waiting for the sender's address is released to
  * @p out. @return frames for @p out.
  */
-unsigned tcpstack_iface_snoop_arp(struct tcpstack_iface *ifc,
-				  struct rte_mbuf *m, uint64_t now,
+unsigned tcpstack_iface_snoop_arp(struct tcpstack_iface *ifc, struct rte_mbuf *m, uint64_t now,
 				  struct rte_mbuf **out, unsigned out_max);
 
 /**
@@ -165,15 +162,14 @@ unsigned tcpstack_iface_snoop_arp(struct tcpstack_iface *ifc,
  * the stack fills): resolves the next hop, holding the frame while ARP
  * resolves it. Consumes @p m. @return frames for @p out, as above.
  */
-unsigned tcpstack_iface_output(struct tcpstack_iface *ifc, struct rte_mbuf *m,
-			       uint64_t now, struct rte_mbuf **out,
-			       unsigned out_max);
+unsigned tcpstack_iface_output(struct tcpstack_iface *ifc, struct rte_mbuf *m, uint64_t now,
+			       struct rte_mbuf **out, unsigned out_max);
 
 /**
  * Timers: age the ARP cache, retransmit requests, give up on unresolved
  * addresses. Call every few milliseconds. @return frames for @p out.
  */
-unsigned tcpstack_iface_tick(struct tcpstack_iface *ifc, uint64_t now,
-			     struct rte_mbuf **out, unsigned out_max);
+unsigned tcpstack_iface_tick(struct tcpstack_iface *ifc, uint64_t now, struct rte_mbuf **out,
+			     unsigned out_max);
 
 #endif

@@ -10,7 +10,10 @@
 
 static struct rte_mempool *pool;
 static const struct tcpstack_arp_params params = {
-	.entries = 16, .reachable_ns = 30 * SEC, .retrans_ns = SEC, .max_probes = 3,
+	.entries = 16,
+	.reachable_ns = 30 * SEC,
+	.retrans_ns = SEC,
+	.max_probes = 3,
 };
 static const struct rte_ether_addr mac1 = { { 2, 0, 0, 0, 0, 1 } };
 static const struct rte_ether_addr mac2 = { { 2, 0, 0, 0, 0, 2 } };
@@ -147,7 +150,10 @@ static void test_table_full(void **state)
 static void test_random_against_model(void **state)
 {
 	const struct tcpstack_arp_params p = {
-		.entries = 64, .reachable_ns = 10, .retrans_ns = 1, .max_probes = 1,
+		.entries = 64,
+		.reachable_ns = 10,
+		.retrans_ns = 1,
+		.max_probes = 1,
 	};
 	struct tcpstack_arp_cache *c = arp_cache_create(&p);
 	bool present[200] = { false };

@@ -38,14 +38,16 @@ static int teardown(void **state)
 static struct proxy_classify_port port(enum mgmt_port_role role, bool addrs)
 {
 	struct proxy_classify_port p = {
-		.role = role, .has_peer = role != MGMT_PORT_WAN, .mac = box,
+		.role = role,
+		.has_peer = role != MGMT_PORT_WAN,
+		.mac = box,
 		.ifc = addrs ? ifc : NULL,
 	};
 	return p;
 }
 
-static enum proxy_verdict classify(const struct proxy_classify_port *p,
-				   const uint8_t *f, uint16_t len, enum proxy_mib *why)
+static enum proxy_verdict classify(const struct proxy_classify_port *p, const uint8_t *f,
+				   uint16_t len, enum proxy_mib *why)
 {
 	*why = PROXY_MIB_MAX;
 	return proxy_classify(p, f, len, why);

@@ -31,11 +31,15 @@ static int setup(void **state)
 static struct tcpstack_iface *make(bool with_gateway)
 {
 	const struct tcpstack_addr a = {
-		.ip = BOX_IP, .mask = UT_IP(255, 255, 255, 0),
+		.ip = BOX_IP,
+		.mask = UT_IP(255, 255, 255, 0),
 		.gateway = with_gateway ? GW_IP : 0,
 	};
 	const struct tcpstack_arp_params p = {
-		.entries = 64, .reachable_ns = 300 * SEC, .retrans_ns = SEC, .max_probes = 3,
+		.entries = 64,
+		.reachable_ns = 300 * SEC,
+		.retrans_ns = SEC,
+		.max_probes = 3,
 	};
 	memset(&mib, 0, sizeof(mib));
 	struct tcpstack_iface *ifc = tcpstack_iface_create(&box, &a, 1, &p, pool, &mib);
@@ -43,8 +47,8 @@ static struct tcpstack_iface *make(bool with_gateway)
 	return ifc;
 }
 
-static unsigned input(struct tcpstack_iface *ifc, const uint8_t *f, uint16_t len,
-		      uint64_t now, struct rte_mbuf **out)
+static unsigned input(struct tcpstack_iface *ifc, const uint8_t *f, uint16_t len, uint64_t now,
+		      struct rte_mbuf **out)
 {
 	return tcpstack_iface_input(ifc, ut_mbuf(pool, f, len), now, out, 8);
 }
@@ -99,8 +103,7 @@ static void test_arp_request_answered(void **state)
 	tcpstack_iface_destroy(ifc);
 }
 
-static void check_echo_reply(struct rte_mbuf *m, const struct rte_ether_addr *dst,
-			     uint32_t to)
+static void check_echo_reply(struct rte_mbuf *m, const struct rte_ether_addr *dst, uint32_t to)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct tcpstack_ipv4_view v;
@@ -108,7 +111,8 @@ static void check_echo_reply(struct rte_mbuf *m, const struct rte_ether_addr *ds
 	assert_true(rte_is_same_ether_addr(&eth->dst_addr, dst));
 	assert_true(rte_is_same_ether_addr(&eth->src_addr, &box));
 	assert_int_equal(tcpstack_ipv4_parse(rte_pktmbuf_mtod_offset(m, void *, 14),
-					     rte_pktmbuf_data_len(m) - 14, &v), 0);
+					     rte_pktmbuf_data_len(m) - 14, &v),
+			 0);
 	assert_int_equal(v.hdr->src_addr, BOX_IP);
 	assert_int_equal(v.hdr->dst_addr, to);
 	assert_true(tcpstack_l4_cksum_ok(&v));

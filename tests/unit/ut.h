@@ -5,10 +5,12 @@
 #ifndef MPGW_TESTS_UT_H
 #define MPGW_TESTS_UT_H
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,8 +24,32 @@
 
 #include "tcpstack/tcpstack.h"
 
-#define UT_IP(a, b, c, d)                                                      \
-	rte_cpu_to_be_32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+#define UT_IP(a, b, c, d)                                                                 \
+	rte_cpu_to_be_32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
+			 (uint32_t)(d))
+
+static char ut_runtime_dir[128];
+
+/* The EAL leaves its runtime directory behind even with --no-shconf. */
+static inline void ut_eal_cleanup(void)
+{
+	char path[400];
+	DIR *d;
+	struct dirent *e;
+
+	rte_eal_cleanup();
+	d = opendir(ut_runtime_dir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", ut_runtime_dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(ut_runtime_dir);
+}
 
 static inline struct rte_mempool *ut_eal_pool(void)
 {
@@ -33,18 +59,29 @@ static inline struct rte_mempool *ut_eal_pool(void)
 	if (pool != NULL)
 		return pool;
 	snprintf(prefix, sizeof(prefix), "mpgw-ut-%d", getpid());
-	char *argv[] = { "ut", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
-			 "--file-prefix", prefix, "--no-telemetry",
-			 "--log-level", "*:error", "-l", "0", NULL };
+	snprintf(ut_runtime_dir, sizeof(ut_runtime_dir), "/var/run/dpdk/%s", prefix);
+	atexit(ut_eal_cleanup);
+	char *argv[] = { "ut",
+			 "--no-huge",
+			 "--no-pci",
+			 "-m",
+			 "64",
+			 "--no-shconf",
+			 "--file-prefix",
+			 prefix,
+			 "--no-telemetry",
+			 "--log-level",
+			 "*:error",
+			 "-l",
+			 "0",
+			 NULL };
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
 		return NULL;
-	pool = rte_pktmbuf_pool_create("ut", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				       SOCKET_ID_ANY);
+	pool = rte_pktmbuf_pool_create("ut", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	return pool;
 }
 
-static inline struct rte_mbuf *ut_mbuf(struct rte_mempool *pool,
-				       const void *data, uint16_t len)
+static inline struct rte_mbuf *ut_mbuf(struct rte_mempool *pool, const void *data, uint16_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	assert_non_null(m);
@@ -55,8 +92,7 @@ static inline struct rte_mbuf *ut_mbuf(struct rte_mempool *pool,
 }
 
 /* Ethernet + ARP into buf; returns the frame length. */
-static inline uint16_t ut_arp(uint8_t *buf, uint16_t op,
-			      const struct rte_ether_addr *dst,
+static inline uint16_t ut_arp(uint8_t *buf, uint16_t op, const struct rte_ether_addr *dst,
 			      const struct rte_ether_addr *sha, uint32_t sip,
 			      const struct rte_ether_addr *tha, uint32_t tip)
 {
@@ -80,8 +116,8 @@ static inline uint16_t ut_arp(uint8_t *buf, uint16_t op,
 
 /* Ethernet + IPv4 + ICMP echo request with @plen payload bytes. */
 static inline uint16_t ut_echo(uint8_t *buf, const struct rte_ether_addr *dst,
-			       const struct rte_ether_addr *src, uint32_t sip,
-			       uint32_t dip, uint16_t plen)
+			       const struct rte_ether_addr *src, uint32_t sip, uint32_t dip,
+			       uint16_t plen)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -106,8 +142,9 @@ static inline uint16_t ut_echo(uint8_t *buf, const struct rte_ether_addr *dst,
 	icmp->icmp_seq_nb = rte_cpu_to_be_16(1);
 	for (uint16_t i = 0; i < plen; i++)
 		((uint8_t *)(icmp + 1))[i] = (uint8_t)i;
-	struct tcpstack_ipv4_view v = { .hdr = ip, .l4 = icmp, .hdr_len = 20,
-					.l4_len = (uint16_t)(tlen - 20) };
+	struct tcpstack_ipv4_view v = {
+		.hdr = ip, .l4 = icmp, .hdr_len = 20, .l4_len = (uint16_t)(tlen - 20)
+	};
 	tcpstack_ipv4_set_cksum(ip);
 	tcpstack_l4_set_cksum(&v);
 	return (uint16_t)(sizeof(*eth) + tlen);
