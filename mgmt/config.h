@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MGMT_NAME_MAX 32     /**< port/address names, incl. NUL */
+#define MGMT_NAME_MAX 32 /**< port/address names, incl. NUL */
 #define MGMT_DEVARGS_MAX 256 /**< DPDK devargs string, incl. NUL */
 #define MGMT_EAL_ARGS_MAX 32 /**< EAL arguments */
 #define MGMT_EAL_ARG_LEN 128 /**< one EAL argument, incl. NUL */
@@ -25,29 +25,29 @@
 #define MGMT_ERR_MAX 512 /**< size of an error message buffer */
 
 enum mgmt_port_role {
-	MGMT_PORT_INSIDE,  /**< towards the hosts the box serves */
+	MGMT_PORT_INSIDE, /**< towards the hosts the box serves */
 	MGMT_PORT_OUTSIDE, /**< towards the router; bridged with inside */
-	MGMT_PORT_WAN,     /**< a port of the box's own, never bridged */
+	MGMT_PORT_WAN, /**< a port of the box's own, never bridged */
 };
 
 /** One DPDK port. */
 struct mgmt_port {
-	char name[MGMT_NAME_MAX];        /**< operator's name, e.g. "inside" */
-	char devargs[MGMT_DEVARGS_MAX];  /**< e.g. "net_af_packet0,iface=veth0" */
+	char name[MGMT_NAME_MAX]; /**< operator's name, e.g. "inside" */
+	char devargs[MGMT_DEVARGS_MAX]; /**< e.g. "net_af_packet0,iface=veth0" */
 	enum mgmt_port_role role;
-	uint16_t mtu;                    /**< 0: leave the port's default */
-	uint16_t rx_desc;                /**< ring sizes; default 1024 */
+	uint16_t mtu; /**< 0: leave the port's default */
+	uint16_t rx_desc; /**< ring sizes; default 1024 */
 	uint16_t tx_desc;
 };
 
 /** One address the box owns (a WAN path endpoint). */
 struct mgmt_addr {
-	char name[MGMT_NAME_MAX];  /**< operator's name, e.g. "wan0" */
-	uint16_t port;             /**< index into mgmt_config.ports */
-	uint32_t ip;               /**< IPv4, network byte order */
-	uint8_t prefix_len;        /**< on-link prefix length, 1..32 */
+	char name[MGMT_NAME_MAX]; /**< operator's name, e.g. "wan0" */
+	uint16_t port; /**< index into mgmt_config.ports */
+	uint32_t ip; /**< IPv4, network byte order */
+	uint8_t prefix_len; /**< on-link prefix length, 1..32 */
 	bool has_gateway;
-	uint32_t gateway;          /**< next hop, network byte order */
+	uint32_t gateway; /**< next hop, network byte order */
 };
 
 struct mgmt_config {
@@ -61,20 +61,20 @@ struct mgmt_config {
 	unsigned n_addrs;
 
 	/* workers: */
-	unsigned workers;        /**< worker lcores; default 1 */
-	unsigned idle_sleep_us;  /**< max sleep when idle; 0 = poll; default 100 */
-	unsigned burst;          /**< rx/tx burst size, 1..256; default 32 */
+	unsigned workers; /**< worker lcores; default 1 */
+	unsigned idle_sleep_us; /**< max sleep when idle; 0 = poll; default 100 */
+	unsigned burst; /**< rx/tx burst size, 1..256; default 32 */
 
 	/* mempool: */
-	unsigned mbufs;          /**< mbufs in the pool; default 8191 */
-	unsigned mbuf_cache;     /**< per-lcore cache; default 256 */
+	unsigned mbufs; /**< mbufs in the pool; default 8191 */
+	unsigned mbuf_cache; /**< per-lcore cache; default 256 */
 
 	/* arp: */
-	unsigned arp_timeout_s;  /**< reachable entry lifetime; default 300 */
-	unsigned arp_entries;    /**< cache size (power of 2); default 1024 */
+	unsigned arp_timeout_s; /**< reachable entry lifetime; default 300 */
+	unsigned arp_entries; /**< cache size (power of 2); default 1024 */
 
 	/* log: */
-	int log_level;           /**< syslog level (LOG_ERR..LOG_DEBUG); default LOG_INFO */
+	int log_level; /**< syslog level (LOG_ERR..LOG_DEBUG); default LOG_INFO */
 };
 
 /**
@@ -86,10 +86,13 @@ struct mgmt_config {
  * @param err       on failure, "name:line: key: reason" (size MGMT_ERR_MAX)
  * @return 0 on success, -1 on any error
  */
-int mgmt_config_parse(const char *buf, size_t len, const char *name,
-		      struct mgmt_config *cfg, char *err);
+int mgmt_config_parse(const char *buf, size_t len, const char *name, struct mgmt_config *cfg,
+		      char *err);
 
-/** Read @p path and call mgmt_config_parse(); I/O errors are reported in @p err. */
+/**
+ * Read @p path (at most 1 MiB) and call mgmt_config_parse(). I/O errors have
+ * no line or key: they read "PATH: reason" in @p err.
+ */
 int mgmt_config_load(const char *path, struct mgmt_config *cfg, char *err);
 
 /** Index of the port with this name, or -1. */

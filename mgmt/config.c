@@ -1,0 +1,1250 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mpgwd configuration: YAML text -> struct mgmt_config.
+ *
+ * Three passes over the same bytes, all bounded by the length given:
+ *
+ *  1. cfg_walk(), a small libyaml event walk, checks what libcyaml reports
+ *     badly or not at all: syntax errors (with their line), aliases, nesting
+ *     deeper than CFG_DEPTH_MAX, non-scalar keys, several documents.  The same
+ *     walk, given a key path such as "ports[1].role", finds the line of that
+ *     key (cfg_locate()): libcyaml keeps no line numbers in the loaded data.
+ *  2. libcyaml loads the document against a schema in which every scalar is
+ *     a string (struct raw_config).  Its error messages and backtrace are
+ *     captured by a log function and turned into "KEY: reason".
+ *  3. cfg_convert() parses numbers, roles and addresses itself (decimal only,
+ *     range-checked, so "-5", "0x10" and 10^30 get the same clear message)
+ *     and checks the rules that span several keys.
+ *
+ * Every error is "FILE:LINE: KEY: reason", or "FILE: reason" for I/O errors.
+ */
+#include "mgmt/config.h"
+
+#include <arpa/inet.h>
+#include <cyaml/cyaml.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#define CFG_DEPTH_MAX 32 /* nesting levels accepted by cfg_walk() */
+#define CFG_PATH_MAX 256 /* longest key path tracked */
+#define CFG_REASON_MAX 320 /* one reason, before "FILE:LINE: KEY: " */
+#define CFG_SHOW_MAX 48 /* bytes of a user value quoted in a message */
+#define CFG_NUM_LEN_MAX 255 /* longest number string accepted from libcyaml */
+#define CFG_ADDR_LEN_MAX 63 /* longest address string accepted */
+#define CFG_BT_MAX 16 /* libcyaml backtrace frames kept */
+#define CFG_FILE_MAX (1u << 20) /* largest configuration file read */
+#define CFG_ROOT_KEY "(document)"
+#define CFG_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/* ------------------------------------------------------------------------ */
+/* Error reporting                                                          */
+
+struct cfg_ctx {
+	const char *buf;
+	size_t len;
+	const char *name;
+	char *err;
+};
+
+/* Replace control characters so that a message is always one printable line. */
+static void cfg_sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/* Quote at most CFG_SHOW_MAX bytes of a user value for a message. */
+static const char *cfg_show(char out[CFG_SHOW_MAX + 4], const char *s)
+{
+	size_t n = strnlen(s, CFG_SHOW_MAX + 1);
+
+	if (n > CFG_SHOW_MAX) {
+		n = CFG_SHOW_MAX;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--; /* do not cut a UTF-8 sequence */
+		memcpy(out, s, n);
+		memcpy(out + n, "...", 4);
+	} else {
+		memcpy(out, s, n + 1);
+	}
+	cfg_sanitize(out);
+	return out;
+}
+
+__attribute__((format(printf, 4, 5))) static int cfg_fail_at(const struct cfg_ctx *c, unsigned line,
+							     const char *key, const char *fmt, ...)
+{
+	char reason[CFG_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	snprintf(c->err, MGMT_ERR_MAX, "%s:%u: %s: %s", c->name, line ? line : 1,
+		 key && *key ? key : CFG_ROOT_KEY, reason);
+	cfg_sanitize(c->err);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* libyaml walk: structural checks and key path -> line                     */
+
+enum { WALK_MAP, WALK_SEQ };
+
+struct walk_frame {
+	unsigned char kind;
+	bool expect_key; /* WALK_MAP: the next node is a key */
+	bool path_ok; /* the container's own path fitted in walk.path */
+	size_t path_len; /* length of the container's own path */
+	unsigned idx; /* WALK_SEQ: index of the next entry */
+	unsigned key_line;
+};
+
+struct walk {
+	/* locate mode: the nth node whose path is target */
+	const char *target;
+	unsigned nth;
+	unsigned hits;
+	unsigned found_line;
+
+	char path[CFG_PATH_MAX]; /* path of the current node */
+	bool path_ok; /* false: path was too long, or odd key */
+	struct walk_frame fr[CFG_DEPTH_MAX];
+	unsigned depth;
+	unsigned docs;
+	bool root_seen;
+
+	/* first structural problem */
+	unsigned err_line;
+	char err_key[CFG_PATH_MAX + 4];
+	char err_reason[CFG_REASON_MAX];
+};
+
+__attribute__((format(printf, 3, 4))) static int walk_error(struct walk *w, unsigned line,
+							    const char *fmt, ...)
+{
+	va_list ap;
+
+	w->err_line = line;
+	snprintf(w->err_key, sizeof(w->err_key), "%s%s", w->path, w->path_ok ? "" : "...");
+	va_start(ap, fmt);
+	vsnprintf(w->err_reason, sizeof(w->err_reason), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A key shown bare in a key path; any other key is shown in double quotes. */
+static bool cfg_plain_key(const char *k, size_t n)
+{
+	if (!n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!k[i] || !strchr(CFG_NAME_CHARS, k[i]))
+			return false;
+	return true;
+}
+
+/* Set w->path to the path of frame f (NULL: root) plus one component. */
+static void walk_set_path(struct walk *w, const struct walk_frame *f, const char *comp,
+			  size_t comp_len, bool is_index)
+{
+	size_t base = f ? f->path_len : 0;
+	size_t sep = (!is_index && base) ? 1 : 0;
+	size_t quote = (!is_index && !cfg_plain_key(comp, comp_len)) ? 1 : 0;
+	char *p;
+
+	w->path[base] = '\0';
+	w->path_ok = f ? f->path_ok : true;
+	if (!w->path_ok)
+		return;
+	if (memchr(comp, '\0', comp_len) || base + sep + comp_len + 2 * quote >= sizeof(w->path)) {
+		w->path_ok = false;
+		return;
+	}
+	p = w->path + base;
+	if (sep)
+		*p++ = '.';
+	if (quote)
+		*p++ = '"';
+	memcpy(p, comp, comp_len);
+	p += comp_len;
+	if (quote)
+		*p++ = '"';
+	*p = '\0';
+}
+
+static unsigned walk_line(const yaml_mark_t *m)
+{
+	return m->line < UINT_MAX - 1 ? (unsigned)m->line + 1 : UINT_MAX;
+}
+
+/* A node event (scalar, alias, start of a sequence or mapping). 1: target found. */
+static int walk_node(struct walk *w, const yaml_event_t *ev)
+{
+	struct walk_frame *top = w->depth ? &w->fr[w->depth - 1] : NULL;
+	unsigned line = walk_line(&ev->start_mark);
+	unsigned node_line = line;
+
+	if (top && top->kind == WALK_MAP && top->expect_key) {
+		if (ev->type != YAML_SCALAR_EVENT) {
+			walk_set_path(w, top, "", 0, true); /* the mapping's own path */
+			return walk_error(w, line, "a mapping key must be a plain value");
+		}
+		walk_set_path(w, top, (const char *)ev->data.scalar.value, ev->data.scalar.length,
+			      false);
+		top->key_line = line;
+		top->expect_key = false;
+		return 0;
+	}
+	if (top && top->kind == WALK_SEQ) {
+		char ix[16];
+		int n = snprintf(ix, sizeof(ix), "[%u]", top->idx);
+
+		walk_set_path(w, top, ix, (size_t)n, true);
+		if (top->idx < UINT_MAX)
+			top->idx++;
+	} else if (top) {
+		node_line = top->key_line; /* the value of a key: report the key's line */
+		top->expect_key = true;
+	} else {
+		w->path[0] = '\0';
+		w->path_ok = true;
+		w->root_seen = true;
+	}
+	if (ev->type == YAML_ALIAS_EVENT)
+		return walk_error(w, line, "YAML aliases (*%.40s) are not supported",
+				  (const char *)ev->data.alias.anchor);
+
+	if (w->target && w->path_ok && strcmp(w->path, w->target) == 0 && ++w->hits == w->nth) {
+		w->found_line = node_line;
+		return 1;
+	}
+
+	if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
+		struct walk_frame *f;
+
+		if (w->depth >= CFG_DEPTH_MAX)
+			return walk_error(w, line, "nested deeper than %d levels", CFG_DEPTH_MAX);
+		f = &w->fr[w->depth++];
+		f->kind = ev->type == YAML_MAPPING_START_EVENT ? WALK_MAP : WALK_SEQ;
+		f->expect_key = f->kind == WALK_MAP;
+		f->path_ok = w->path_ok;
+		f->path_len = strlen(w->path);
+		f->idx = 0;
+		f->key_line = line;
+	}
+	return 0;
+}
+
+static void walk_parse_error(struct walk *w, const yaml_parser_t *p, const char *buf, size_t len)
+{
+	unsigned line;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		walk_error(w, 1, "out of memory");
+		return;
+	}
+	if (p->error == YAML_READER_ERROR) {
+		/* The reader gives a byte offset, no mark: count the lines. */
+		size_t end = p->problem_offset < len ? p->problem_offset : len;
+
+		line = 1;
+		for (size_t i = 0; i < end; i++)
+			if (buf[i] == '\n' && line < UINT_MAX)
+				line++;
+		if (p->problem_value >= 0)
+			walk_error(w, line, "invalid input: %s (0x%02X)",
+				   p->problem ? p->problem : "bad byte",
+				   (unsigned)p->problem_value);
+		else
+			walk_error(w, line, "invalid input: %s",
+				   p->problem ? p->problem : "bad byte");
+		return;
+	}
+	line = walk_line(&p->problem_mark);
+	if (p->context)
+		walk_error(w, line, "YAML syntax error: %s (%s on line %u)",
+			   p->problem ? p->problem : "unknown", p->context,
+			   walk_line(&p->context_mark));
+	else
+		walk_error(w, line, "YAML syntax error: %s", p->problem ? p->problem : "unknown");
+}
+
+/*
+ * Walk the YAML events of buf[0..len).  Without a target: return -1 with
+ * w->err_* set on the first structural problem, else 0.  With a target: stop
+ * at its nth occurrence (w->found_line), errors are ignored.
+ */
+static int cfg_walk(const char *buf, size_t len, const char *target, unsigned nth, struct walk *w)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	bool end;
+	int rc = 0;
+
+	memset(w, 0, sizeof(*w));
+	w->target = target;
+	w->nth = nth ? nth : 1;
+	w->path_ok = true;
+	if (!yaml_parser_initialize(&p))
+		return walk_error(w, 1, "out of memory");
+	yaml_parser_set_input_string(&p, (const unsigned char *)(len ? buf : ""), len);
+	for (;;) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			walk_parse_error(w, &p, buf, len);
+			rc = -1;
+			break;
+		}
+		switch (ev.type) {
+		case YAML_DOCUMENT_START_EVENT:
+			w->path[0] = '\0';
+			w->path_ok = true;
+			if (++w->docs > 1)
+				rc = walk_error(w, walk_line(&ev.start_mark),
+						"only one YAML document is allowed");
+			break;
+		case YAML_SCALAR_EVENT:
+		case YAML_ALIAS_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			rc = walk_node(w, &ev);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (w->depth)
+				w->depth--;
+			break;
+		default:
+			break;
+		}
+		end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+		if (rc || end)
+			break;
+	}
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+/*
+ * Line of the nth occurrence of key path @p path.  If the path is not in the
+ * document (a missing key, a truncated path), the line of its nearest
+ * ancestor; 1 if nothing matches.
+ */
+static unsigned cfg_locate(const char *buf, size_t len, const char *path, unsigned nth)
+{
+	char p[CFG_PATH_MAX];
+	struct walk *w = malloc(sizeof(*w));
+	unsigned line = 1;
+
+	if (!w)
+		return 1;
+	snprintf(p, sizeof(p), "%s", path);
+	for (;;) {
+		char *dot, *br, *cut;
+
+		if (cfg_walk(buf, len, p, nth, w) > 0) {
+			line = w->found_line;
+			break;
+		}
+		if (!*p)
+			break;
+		/* drop the last component: ".key" or "[n]" */
+		dot = strrchr(p, '.');
+		br = strrchr(p, '[');
+		cut = !dot || (br && br > dot) ? br : dot;
+		if (cut)
+			*cut = '\0';
+		else
+			p[0] = '\0';
+		nth = 1;
+	}
+	free(w);
+	return line;
+}
+
+__attribute__((format(printf, 4, 5))) static int
+cfg_fail_nth(const struct cfg_ctx *c, const char *key, unsigned nth, const char *fmt, ...)
+{
+	char reason[CFG_REASON_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return cfg_fail_at(c, cfg_locate(c->buf, c->len, key, nth), key, "%s", reason);
+}
+
+#define cfg_fail(c, key, ...) cfg_fail_nth(c, key, 1, __VA_ARGS__)
+
+/* ------------------------------------------------------------------------ */
+/* libcyaml schema: every scalar is loaded as a string                      */
+
+struct raw_eal {
+	char **args;
+	unsigned args_count;
+};
+
+struct raw_port {
+	char *name;
+	char *devargs;
+	char *role;
+	char *mtu;
+	char *rx_desc;
+	char *tx_desc;
+};
+
+struct raw_addr {
+	char *name;
+	char *port;
+	char *address;
+	char *gateway;
+};
+
+struct raw_workers {
+	char *count;
+	char *idle_sleep_us;
+	char *burst;
+};
+
+struct raw_mempool {
+	char *mbufs;
+	char *cache;
+};
+
+struct raw_arp {
+	char *timeout_s;
+	char *entries;
+};
+
+struct raw_log {
+	char *level;
+};
+
+struct raw_config {
+	struct raw_eal eal;
+	struct raw_port *ports;
+	unsigned ports_count;
+	struct raw_addr *addresses;
+	unsigned addresses_count;
+	struct raw_workers workers;
+	struct raw_mempool mempool;
+	struct raw_arp arp;
+	struct raw_log log;
+};
+
+#define STR(key, flags, type, member, min, max) \
+	CYAML_FIELD_STRING_PTR(key, flags, type, member, min, max)
+#define NUM(key, type, member) STR(key, CYAML_FLAG_OPTIONAL, type, member, 0, CFG_NUM_LEN_MAX)
+
+static const cyaml_schema_value_t eal_arg_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, MGMT_EAL_ARG_LEN - 1),
+};
+
+static const cyaml_schema_field_t eal_fields[] = {
+	CYAML_FIELD_SEQUENCE("args", CYAML_FLAG_POINTER, struct raw_eal, args, &eal_arg_schema, 0,
+			     MGMT_EAL_ARGS_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t port_fields[] = {
+	STR("name", CYAML_FLAG_DEFAULT, struct raw_port, name, 1, MGMT_NAME_MAX - 1),
+	STR("devargs", CYAML_FLAG_DEFAULT, struct raw_port, devargs, 1, MGMT_DEVARGS_MAX - 1),
+	STR("role", CYAML_FLAG_DEFAULT, struct raw_port, role, 0, CFG_NUM_LEN_MAX),
+	NUM("mtu", struct raw_port, mtu),
+	NUM("rx_desc", struct raw_port, rx_desc),
+	NUM("tx_desc", struct raw_port, tx_desc),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t port_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_port, port_fields),
+};
+
+static const cyaml_schema_field_t addr_fields[] = {
+	STR("name", CYAML_FLAG_DEFAULT, struct raw_addr, name, 1, MGMT_NAME_MAX - 1),
+	STR("port", CYAML_FLAG_DEFAULT, struct raw_addr, port, 1, MGMT_NAME_MAX - 1),
+	STR("address", CYAML_FLAG_DEFAULT, struct raw_addr, address, 0, CFG_ADDR_LEN_MAX),
+	STR("gateway", CYAML_FLAG_OPTIONAL, struct raw_addr, gateway, 0, CFG_ADDR_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t addr_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_addr, addr_fields),
+};
+
+static const cyaml_schema_field_t workers_fields[] = {
+	NUM("count", struct raw_workers, count),
+	NUM("idle_sleep_us", struct raw_workers, idle_sleep_us),
+	NUM("burst", struct raw_workers, burst),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t mempool_fields[] = {
+	NUM("mbufs", struct raw_mempool, mbufs),
+	NUM("cache", struct raw_mempool, cache),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t arp_fields[] = {
+	NUM("timeout_s", struct raw_arp, timeout_s),
+	NUM("entries", struct raw_arp, entries),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t log_fields[] = {
+	STR("level", CYAML_FLAG_OPTIONAL, struct raw_log, level, 0, CFG_NUM_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t top_fields[] = {
+	CYAML_FIELD_MAPPING("eal", CYAML_FLAG_DEFAULT, struct raw_config, eal, eal_fields),
+	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_config, ports, &port_schema, 1,
+			     MGMT_PORTS_MAX),
+	CYAML_FIELD_SEQUENCE("addresses", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct raw_config, addresses, &addr_schema, 0, MGMT_ADDRS_MAX),
+	CYAML_FIELD_MAPPING("workers", CYAML_FLAG_OPTIONAL, struct raw_config, workers,
+			    workers_fields),
+	CYAML_FIELD_MAPPING("mempool", CYAML_FLAG_OPTIONAL, struct raw_config, mempool,
+			    mempool_fields),
+	CYAML_FIELD_MAPPING("arp", CYAML_FLAG_OPTIONAL, struct raw_config, arp, arp_fields),
+	CYAML_FIELD_MAPPING("log", CYAML_FLAG_OPTIONAL, struct raw_config, log, log_fields),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t top_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_config, top_fields),
+};
+
+/* ------------------------------------------------------------------------ */
+/* libcyaml error capture                                                   */
+
+enum { BT_MAPPING, BT_FIELD, BT_ENTRY };
+
+struct bt_frame {
+	unsigned char kind;
+	unsigned idx; /* BT_ENTRY: as printed (entries seen so far) */
+	unsigned line; /* as printed, 1-based */
+	char field[MGMT_NAME_MAX];
+};
+
+struct cyaml_capture {
+	char reason[CFG_REASON_MAX]; /* first error message, "Load: " removed */
+	bool have_reason;
+	bool bt_started;
+	bool in_bt;
+	unsigned n; /* frames, innermost first */
+	struct bt_frame fr[CFG_BT_MAX];
+};
+
+static unsigned bt_number(const char *s, const char *tag)
+{
+	const char *p = strstr(s, tag);
+	unsigned long v;
+
+	if (!p)
+		return 0;
+	v = strtoul(p + strlen(tag), NULL, 10);
+	return v > UINT_MAX ? UINT_MAX : (unsigned)v;
+}
+
+/* "  in mapping field 'X' (line: L, ...)", "  in sequence entry 'N' (...)", "  in mapping (...)" */
+static void bt_parse(struct cyaml_capture *cap, const char *s)
+{
+	struct bt_frame *f;
+	static const char fld[] = "in mapping field '";
+	static const char ent[] = "in sequence entry '";
+
+	if (cap->n >= CFG_BT_MAX)
+		return;
+	f = &cap->fr[cap->n];
+	memset(f, 0, sizeof(*f));
+	s += strspn(s, " ");
+	if (strncmp(s, fld, sizeof(fld) - 1) == 0) {
+		const char *name = s + sizeof(fld) - 1;
+		const char *end = strstr(name, "' (line: ");
+		size_t n = end ? (size_t)(end - name) : strcspn(name, "'");
+
+		if (n >= sizeof(f->field))
+			n = sizeof(f->field) - 1;
+		memcpy(f->field, name, n);
+		f->field[n] = '\0';
+		f->kind = BT_FIELD;
+	} else if (strncmp(s, ent, sizeof(ent) - 1) == 0) {
+		unsigned long v = strtoul(s + sizeof(ent) - 1, NULL, 10);
+
+		f->idx = v > UINT_MAX ? UINT_MAX : (unsigned)v;
+		f->kind = BT_ENTRY;
+	} else if (strncmp(s, "in mapping", 10) == 0) {
+		f->kind = BT_MAPPING;
+	} else {
+		return;
+	}
+	f->line = bt_number(s, "(line: ");
+	cap->n++;
+}
+
+static void cfg_cyaml_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+{
+	struct cyaml_capture *cap = ctx;
+	char line[CFG_REASON_MAX];
+	const char *s = line;
+	size_t n;
+
+	if (level < CYAML_LOG_ERROR)
+		return;
+	vsnprintf(line, sizeof(line), fmt, args);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (strncmp(s, "Load: ", 6) == 0)
+		s += 6;
+	if (strcmp(s, "Backtrace:") == 0) {
+		cap->in_bt = !cap->bt_started;
+		cap->bt_started = true;
+		return;
+	}
+	if (cap->in_bt && strncmp(s, "  in ", 5) == 0) {
+		bt_parse(cap, s);
+		return;
+	}
+	cap->in_bt = false;
+	if (!cap->have_reason) {
+		snprintf(cap->reason, sizeof(cap->reason), "%s", s);
+		cap->have_reason = true;
+	}
+}
+
+/* Key path of backtrace frames [from, n), outermost first. */
+static void bt_path(const struct cyaml_capture *cap, unsigned from, char *out, size_t size)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (unsigned i = cap->n; i-- > from;) {
+		const struct bt_frame *f = &cap->fr[i];
+		int k = 0;
+
+		if (f->kind == BT_FIELD)
+			k = snprintf(out + len, size - len, "%s%s", len ? "." : "", f->field);
+		else if (f->kind == BT_ENTRY && f->idx > 0)
+			k = snprintf(out + len, size - len, "[%u]", f->idx - 1);
+		if (k < 0 || (size_t)k >= size - len) {
+			out[len] = '\0';
+			return;
+		}
+		len += (size_t)k;
+	}
+}
+
+static const char *cyaml_kind(const char *s)
+{
+	if (strncmp(s, "STRING", 6) == 0 || strncmp(s, "SCALAR", 6) == 0)
+		return "a single value";
+	if (strncmp(s, "MAPPING", 7) == 0)
+		return "a mapping";
+	if (strncmp(s, "SEQUENCE", 8) == 0)
+		return "a list";
+	return NULL;
+}
+
+static int cfg_cyaml_error(const struct cfg_ctx *c, const struct cyaml_capture *cap, cyaml_err_t rc)
+{
+	char path[CFG_PATH_MAX], raw[CFG_PATH_MAX], show[CFG_SHOW_MAX + 4];
+	char key[CFG_PATH_MAX + CFG_SHOW_MAX + 8];
+	const char *r = cap->have_reason ? cap->reason : "";
+	unsigned inner = cap->n ? cap->fr[0].line : 1;
+	unsigned u1, u2;
+	const char *arg, *q;
+	int k;
+
+	/* Errors at a key: the innermost "mapping field" frame is stale. */
+	static const char *const at_key[] = {
+		"Unexpected key: ",
+		"Missing required mapping field: ",
+		"Mapping field already seen: ",
+	};
+	for (unsigned i = 0; i < 3; i++) {
+		size_t pl = strlen(at_key[i]);
+
+		if (strncmp(r, at_key[i], pl) != 0)
+			continue;
+		arg = r + pl;
+		bt_path(cap, cap->n && cap->fr[0].kind == BT_FIELD ? 1 : 0, path, sizeof(path));
+		/* raw: to find the key, as cfg_walk() spells it; key: to show it */
+		q = cfg_plain_key(arg, strlen(arg)) ? "" : "\"";
+		k = snprintf(raw, sizeof(raw), "%s%s%s%s%s", path, *path ? "." : "", q, arg, q);
+		if (k < 0 || (size_t)k >= sizeof(raw))
+			memcpy(raw, path, sizeof(raw)); /* too long to find: find its mapping */
+		snprintf(key, sizeof(key), "%s%s%s%s%s", path, *path ? "." : "", q,
+			 cfg_show(show, arg), q);
+		if (i == 0)
+			return cfg_fail_at(c, cfg_locate(c->buf, c->len, raw, 1), key,
+					   "unknown key");
+		if (i == 1)
+			return cfg_fail_at(c, cfg_locate(c->buf, c->len, path, 1), key,
+					   "required key missing");
+		return cfg_fail_at(c, cfg_locate(c->buf, c->len, raw, 2), key, "duplicate key");
+	}
+
+	bt_path(cap, 0, path, sizeof(path));
+	if (strncmp(r, "Expecting ", 10) == 0) {
+		const char *want = cyaml_kind(r + 10);
+		const char *got = strstr(r, "got event: ");
+		const char *gk = got ? cyaml_kind(got + 11) : NULL;
+
+		if (want && gk)
+			return cfg_fail(c, path, "expected %s, got %s", want, gk);
+		if (want)
+			return cfg_fail(c, path, "expected %s", want);
+	}
+	if (sscanf(r, "STRING length > %u", &u1) == 1)
+		return cfg_fail(c, path, "too long (at most %u characters)", u1);
+	if (sscanf(r, "STRING length < %u", &u1) == 1) {
+		if (u1 == 1)
+			return cfg_fail(c, path, "must not be empty");
+		return cfg_fail(c, path, "too short (at least %u characters)", u1);
+	}
+	if (sscanf(r, "Insufficient entries (%u of %u min)", &u1, &u2) == 2) {
+		bt_path(cap, cap->n && cap->fr[0].kind == BT_ENTRY ? 1 : 0, path, sizeof(path));
+		return cfg_fail(c, path, "needs at least %u entr%s", u2, u2 == 1 ? "y" : "ies");
+	}
+	if (sscanf(r, "Excessive entries (%u max)", &u1) == 1) {
+		/* Name the list, point at the first entry too many. */
+		char entry[CFG_PATH_MAX + 16];
+
+		bt_path(cap, cap->n && cap->fr[0].kind == BT_ENTRY ? 1 : 0, path, sizeof(path));
+		snprintf(entry, sizeof(entry), "%s[%u]", path, u1);
+		return cfg_fail_at(c, cfg_locate(c->buf, c->len, entry, 1), path,
+				   "too many entries (at most %u)", u1);
+	}
+	if (rc == CYAML_ERR_ALIAS)
+		return cfg_fail_at(c, inner, path, "YAML aliases are not supported");
+	if (rc == CYAML_ERR_OOM)
+		return cfg_fail_at(c, inner, path, "out of memory");
+	if (*r)
+		return cfg_fail_at(c, inner, path, "%s", r);
+	return cfg_fail_at(c, inner, path, "%s", cyaml_strerror(rc));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Values                                                                   */
+
+static bool cfg_is_pow2(unsigned v)
+{
+	return v && !(v & (v - 1));
+}
+
+/*
+ * A decimal number in lo..hi (or 0 when zero_ok); absent: dflt.
+ * Anything else, including signs, hex and huge values, is an error.
+ */
+static int cfg_uint(const struct cfg_ctx *c, const char *key, const char *s, unsigned lo,
+		    unsigned hi, bool zero_ok, unsigned dflt, unsigned *out)
+{
+	char show[CFG_SHOW_MAX + 4], range[48];
+	unsigned long long v = 0;
+	const char *p = s;
+	bool neg = false;
+
+	if (!s) {
+		*out = dflt;
+		return 0;
+	}
+	snprintf(range, sizeof(range), "%s%u..%u", zero_ok ? "0 or " : "", lo, hi);
+	if (*p == '-') {
+		neg = true;
+		p++;
+	}
+	if (!*p)
+		return cfg_fail(c, key, "missing number (%s)", range);
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return cfg_fail(c, key, "'%s' is not a decimal number (%s)",
+					cfg_show(show, s), range);
+		if (v <= UINT_MAX)
+			v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (neg)
+		return cfg_fail(c, key, "%s is out of range (%s)", cfg_show(show, s), range);
+	if (v == 0 && zero_ok) {
+		*out = 0;
+		return 0;
+	}
+	if (v < lo || v > hi)
+		return cfg_fail(c, key, "%s is out of range (%s)", cfg_show(show, s), range);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int cfg_pow2(const struct cfg_ctx *c, const char *key, const char *s, unsigned lo,
+		    unsigned hi, unsigned dflt, unsigned *out)
+{
+	if (cfg_uint(c, key, s, lo, hi, false, dflt, out) < 0)
+		return -1;
+	if (!cfg_is_pow2(*out))
+		return cfg_fail(c, key, "%u is not a power of 2 (%u..%u)", *out, lo, hi);
+	return 0;
+}
+
+/* Dotted-quad IPv4 address, strictly: four decimal octets, no leading zeros. */
+static const char *cfg_parse_ipv4(const char *s, uint32_t *ip)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned o = 0, digits = 0;
+
+		if (i && *s++ != '.')
+			return NULL;
+		while (*s >= '0' && *s <= '9' && digits < 4) {
+			o = o * 10 + (unsigned)(*s++ - '0');
+			digits++;
+		}
+		if (!digits || digits > 3 || o > 255 || (digits > 1 && s[-(int)digits] == '0'))
+			return NULL;
+		v = (v << 8) | o;
+	}
+	*ip = v;
+	return s;
+}
+
+static int cfg_name(const struct cfg_ctx *c, const char *key, const char *s, char *out)
+{
+	char show[CFG_SHOW_MAX + 4];
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return cfg_fail(c, key, "must not be empty");
+	if (n >= MGMT_NAME_MAX)
+		return cfg_fail(c, key, "too long (at most %d characters)", MGMT_NAME_MAX - 1);
+	if (strspn(s, CFG_NAME_CHARS) != n)
+		return cfg_fail(c, key, "'%s' has a character other than A-Z a-z 0-9 _ -",
+				cfg_show(show, s));
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+static int cfg_text(const struct cfg_ctx *c, const char *key, const char *s, char *out, size_t size)
+{
+	size_t n = strlen(s);
+
+	if (n >= size)
+		return cfg_fail(c, key, "too long (at most %zu characters)", size - 1);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return cfg_fail(c, key, "contains a control character");
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+static const char *role_name(enum mgmt_port_role r)
+{
+	return r == MGMT_PORT_INSIDE ? "inside" : r == MGMT_PORT_OUTSIDE ? "outside" : "wan";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Conversion and cross-key rules                                           */
+
+static int cfg_eal(const struct cfg_ctx *c, const struct raw_eal *r, struct mgmt_config *cfg)
+{
+	char key[64];
+
+	if (r->args_count > MGMT_EAL_ARGS_MAX)
+		return cfg_fail(c, "eal.args", "too many entries (at most %d)", MGMT_EAL_ARGS_MAX);
+	for (unsigned i = 0; i < r->args_count; i++) {
+		snprintf(key, sizeof(key), "eal.args[%u]", i);
+		if (!r->args[i])
+			return cfg_fail(c, key, "missing value");
+		if (cfg_text(c, key, r->args[i], cfg->eal_args[i], MGMT_EAL_ARG_LEN) < 0)
+			return -1;
+	}
+	cfg->eal_argc = r->args_count;
+	return 0;
+}
+
+static int cfg_ports(const struct cfg_ctx *c, const struct raw_config *r, struct mgmt_config *cfg)
+{
+	int first[3] = { -1, -1, -1 };
+	char key[64];
+
+	if (r->ports_count < 1 || r->ports_count > MGMT_PORTS_MAX)
+		return cfg_fail(c, "ports", "needs 1..%d entries", MGMT_PORTS_MAX);
+	for (unsigned i = 0; i < r->ports_count; i++) {
+		const struct raw_port *rp = &r->ports[i];
+		struct mgmt_port *p = &cfg->ports[i];
+		unsigned v;
+
+		snprintf(key, sizeof(key), "ports[%u].name", i);
+		if (!rp->name)
+			return cfg_fail(c, key, "required key missing");
+		if (cfg_name(c, key, rp->name, p->name) < 0)
+			return -1;
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(cfg->ports[j].name, p->name) == 0)
+				return cfg_fail(c, key, "duplicate port name '%s' (also ports[%u])",
+						p->name, j);
+
+		snprintf(key, sizeof(key), "ports[%u].devargs", i);
+		if (!rp->devargs)
+			return cfg_fail(c, key, "required key missing");
+		if (!*rp->devargs)
+			return cfg_fail(c, key, "must not be empty");
+		if (cfg_text(c, key, rp->devargs, p->devargs, sizeof(p->devargs)) < 0)
+			return -1;
+
+		snprintf(key, sizeof(key), "ports[%u].role", i);
+		if (!rp->role)
+			return cfg_fail(c, key, "required key missing");
+		if (strcmp(rp->role, "inside") == 0) {
+			p->role = MGMT_PORT_INSIDE;
+		} else if (strcmp(rp->role, "outside") == 0) {
+			p->role = MGMT_PORT_OUTSIDE;
+		} else if (strcmp(rp->role, "wan") == 0) {
+			p->role = MGMT_PORT_WAN;
+		} else {
+			char show[CFG_SHOW_MAX + 4];
+
+			return cfg_fail(c, key, "unknown value '%s' (inside|outside|wan)",
+					cfg_show(show, rp->role));
+		}
+		if (p->role != MGMT_PORT_WAN) {
+			if (first[p->role] >= 0)
+				return cfg_fail(c, key,
+						"a second port with role %s (first: ports[%d])",
+						role_name(p->role), first[p->role]);
+			first[p->role] = (int)i;
+		}
+
+		snprintf(key, sizeof(key), "ports[%u].mtu", i);
+		if (cfg_uint(c, key, rp->mtu, 68, 9600, true, 0, &v) < 0)
+			return -1;
+		p->mtu = (uint16_t)v;
+		snprintf(key, sizeof(key), "ports[%u].rx_desc", i);
+		if (cfg_pow2(c, key, rp->rx_desc, 64, 16384, 1024, &v) < 0)
+			return -1;
+		p->rx_desc = (uint16_t)v;
+		snprintf(key, sizeof(key), "ports[%u].tx_desc", i);
+		if (cfg_pow2(c, key, rp->tx_desc, 64, 16384, 1024, &v) < 0)
+			return -1;
+		p->tx_desc = (uint16_t)v;
+		cfg->n_ports = i + 1;
+	}
+
+	if (first[MGMT_PORT_INSIDE] >= 0 && first[MGMT_PORT_OUTSIDE] < 0) {
+		snprintf(key, sizeof(key), "ports[%d].role", first[MGMT_PORT_INSIDE]);
+		return cfg_fail(c, key, "an inside port needs an outside port, and there is none");
+	}
+	if (first[MGMT_PORT_OUTSIDE] >= 0 && first[MGMT_PORT_INSIDE] < 0) {
+		snprintf(key, sizeof(key), "ports[%d].role", first[MGMT_PORT_OUTSIDE]);
+		return cfg_fail(c, key, "an outside port needs an inside port, and there is none");
+	}
+	return 0;
+}
+
+static int cfg_addr(const struct cfg_ctx *c, unsigned i, const struct raw_addr *ra,
+		    struct mgmt_config *cfg)
+{
+	struct mgmt_addr *a = &cfg->addrs[i];
+	char key[64], show[CFG_SHOW_MAX + 4];
+	uint32_t ip, gw, mask;
+	const char *s;
+	int port;
+
+	snprintf(key, sizeof(key), "addresses[%u].name", i);
+	if (!ra->name)
+		return cfg_fail(c, key, "required key missing");
+	if (cfg_name(c, key, ra->name, a->name) < 0)
+		return -1;
+	for (unsigned j = 0; j < i; j++)
+		if (strcmp(cfg->addrs[j].name, a->name) == 0)
+			return cfg_fail(c, key, "duplicate address name '%s' (also addresses[%u])",
+					a->name, j);
+
+	snprintf(key, sizeof(key), "addresses[%u].port", i);
+	if (!ra->port)
+		return cfg_fail(c, key, "required key missing");
+	port = mgmt_config_port_index(cfg, ra->port);
+	if (port < 0)
+		return cfg_fail(c, key, "no port named '%s'", cfg_show(show, ra->port));
+	if (cfg->ports[port].role != MGMT_PORT_OUTSIDE && cfg->ports[port].role != MGMT_PORT_WAN)
+		return cfg_fail(c, key, "port '%s' has role %s (must be outside or wan)",
+				cfg->ports[port].name, role_name(cfg->ports[port].role));
+	a->port = (uint16_t)port;
+
+	snprintf(key, sizeof(key), "addresses[%u].address", i);
+	if (!ra->address)
+		return cfg_fail(c, key, "required key missing");
+	s = cfg_parse_ipv4(ra->address, &ip);
+	if (!s || *s != '/' || s[1] < '0' || s[1] > '9')
+		return cfg_fail(c, key,
+				"'%s' is not an IPv4 address with a prefix length (a.b.c.d/len)",
+				cfg_show(show, ra->address));
+	{
+		unsigned len = 0, digits = 0;
+
+		for (s++; *s >= '0' && *s <= '9' && digits < 3; s++, digits++)
+			len = len * 10 + (unsigned)(*s - '0');
+		if (*s)
+			return cfg_fail(
+				c, key,
+				"'%s' is not an IPv4 address with a prefix length (a.b.c.d/len)",
+				cfg_show(show, ra->address));
+		if (len < 1 || len > 32)
+			return cfg_fail(c, key, "prefix length %u is out of range (1..32)", len);
+		a->prefix_len = (uint8_t)len;
+	}
+	mask = a->prefix_len == 32 ? 0xffffffffu : ~(0xffffffffu >> a->prefix_len);
+	if (a->prefix_len < 31) {
+		if ((ip & ~mask) == 0)
+			return cfg_fail(c, key, "%s is the network address of its prefix",
+					cfg_show(show, ra->address));
+		if ((ip & ~mask) == ~mask)
+			return cfg_fail(c, key, "%s is the broadcast address of its prefix",
+					cfg_show(show, ra->address));
+	}
+	for (unsigned j = 0; j < i; j++)
+		if (cfg->addrs[j].ip == htonl(ip))
+			return cfg_fail(c, key, "the address is also used by addresses[%u] ('%s')",
+					j, cfg->addrs[j].name);
+	a->ip = htonl(ip);
+
+	if (ra->gateway) {
+		snprintf(key, sizeof(key), "addresses[%u].gateway", i);
+		s = cfg_parse_ipv4(ra->gateway, &gw);
+		if (!s || *s)
+			return cfg_fail(c, key, "'%s' is not an IPv4 address (a.b.c.d)",
+					cfg_show(show, ra->gateway));
+		if ((gw & mask) != (ip & mask))
+			return cfg_fail(c, key, "%s is outside the address's prefix %s",
+					ra->gateway, ra->address);
+		if (gw == ip)
+			return cfg_fail(c, key, "%s is the address itself", ra->gateway);
+		if (a->prefix_len < 31 && ((gw & ~mask) == 0 || (gw & ~mask) == ~mask))
+			return cfg_fail(c, key, "%s is the network or broadcast address of %s",
+					ra->gateway, ra->address);
+		a->has_gateway = true;
+		a->gateway = htonl(gw);
+	}
+	cfg->n_addrs = i + 1;
+	return 0;
+}
+
+static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, struct mgmt_config *cfg)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} levels[] = {
+		{ "err", LOG_ERR },   { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+
+	if (cfg_eal(c, &r->eal, cfg) < 0 || cfg_ports(c, r, cfg) < 0)
+		return -1;
+	if (r->addresses_count > MGMT_ADDRS_MAX)
+		return cfg_fail(c, "addresses", "too many entries (at most %d)", MGMT_ADDRS_MAX);
+	for (unsigned i = 0; i < r->addresses_count; i++)
+		if (cfg_addr(c, i, &r->addresses[i], cfg) < 0)
+			return -1;
+
+	if (cfg_uint(c, "workers.count", r->workers.count, 1, 16, false, 1, &cfg->workers) < 0 ||
+	    cfg_uint(c, "workers.idle_sleep_us", r->workers.idle_sleep_us, 0, 100000, false, 100,
+		     &cfg->idle_sleep_us) < 0 ||
+	    cfg_uint(c, "workers.burst", r->workers.burst, 1, 256, false, 32, &cfg->burst) < 0 ||
+	    cfg_uint(c, "mempool.mbufs", r->mempool.mbufs, 512, 1048575, false, 8191, &cfg->mbufs) <
+		    0 ||
+	    cfg_uint(c, "mempool.cache", r->mempool.cache, 0, 512, false, 256, &cfg->mbuf_cache) <
+		    0 ||
+	    cfg_uint(c, "arp.timeout_s", r->arp.timeout_s, 1, 86400, false, 300,
+		     &cfg->arp_timeout_s) < 0 ||
+	    cfg_pow2(c, "arp.entries", r->arp.entries, 16, 65536, 1024, &cfg->arp_entries) < 0)
+		return -1;
+	/* DPDK refuses a cache larger than mbufs / 1.5. */
+	if ((unsigned long long)cfg->mbuf_cache * 3 > (unsigned long long)cfg->mbufs * 2)
+		return cfg_fail(
+			c, r->mempool.cache ? "mempool.cache" : "mempool.mbufs",
+			"a cache of %u needs at least %u mbufs (cache <= mbufs / 1.5), have %u",
+			cfg->mbuf_cache, (cfg->mbuf_cache * 3 + 1) / 2, cfg->mbufs);
+
+	cfg->log_level = LOG_INFO;
+	if (r->log.level) {
+		char show[CFG_SHOW_MAX + 4];
+		size_t i;
+
+		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+			if (strcmp(r->log.level, levels[i].name) == 0)
+				break;
+		if (i == sizeof(levels) / sizeof(levels[0]))
+			return cfg_fail(c, "log.level",
+					"unknown value '%s' (err|warning|notice|info|debug)",
+					cfg_show(show, r->log.level));
+		cfg->log_level = levels[i].level;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entry points                                                             */
+
+int mgmt_config_parse(const char *buf, size_t len, const char *name, struct mgmt_config *cfg,
+		      char *err)
+{
+	struct cfg_ctx c = { .buf = buf, .len = len, .name = name ? name : "(config)", .err = err };
+	struct cyaml_capture cap;
+	cyaml_config_t cy = {
+		.log_fn = cfg_cyaml_log,
+		.log_ctx = &cap,
+		.mem_fn = cyaml_mem,
+		.log_level = CYAML_LOG_ERROR,
+		.flags = CYAML_CFG_NO_ALIAS,
+	};
+	struct raw_config *raw = NULL;
+	struct walk *w;
+	cyaml_err_t rc;
+	int ret;
+
+	if (err)
+		err[0] = '\0';
+	if (cfg)
+		memset(cfg, 0, sizeof(*cfg));
+	if (!cfg || !err)
+		return -1;
+	if (!buf) {
+		if (len)
+			return cfg_fail_at(&c, 1, NULL, "no data");
+		c.buf = buf = "";
+	}
+
+	w = malloc(sizeof(*w));
+	if (!w)
+		return cfg_fail_at(&c, 1, NULL, "out of memory");
+	ret = cfg_walk(buf, len, NULL, 0, w);
+	if (ret < 0)
+		cfg_fail_at(&c, w->err_line, w->err_key, "%s", w->err_reason);
+	else if (!w->root_seen)
+		ret = cfg_fail_at(&c, 1, NULL, "empty configuration (eal and ports are required)");
+	free(w);
+	if (ret < 0)
+		return -1;
+
+	memset(&cap, 0, sizeof(cap));
+	rc = cyaml_load_data((const uint8_t *)buf, len, &cy, &top_schema, (cyaml_data_t **)&raw,
+			     NULL);
+	if (rc != CYAML_OK)
+		return cfg_cyaml_error(&c, &cap, rc);
+	if (!raw)
+		return cfg_fail_at(&c, 1, NULL, "empty configuration (eal and ports are required)");
+
+	ret = cfg_convert(&c, raw, cfg);
+	cyaml_free(&cy, &top_schema, raw, 0);
+	if (ret < 0) {
+		memset(cfg, 0, sizeof(*cfg));
+		return -1;
+	}
+	return 0;
+}
+
+int mgmt_config_load(const char *path, struct mgmt_config *cfg, char *err)
+{
+	char eb[128];
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct stat st;
+	int fd, ret, e = 0;
+
+	if (err)
+		err[0] = '\0';
+	if (cfg)
+		memset(cfg, 0, sizeof(*cfg));
+	if (!cfg || !err)
+		return -1;
+	if (!path || !*path) {
+		snprintf(err, MGMT_ERR_MAX, "(config): no configuration file given");
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, MGMT_ERR_MAX, "%s: cannot open: %s", path,
+			 strerror_r(e, eb, sizeof(eb)));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		e = EISDIR;
+		goto io_error;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap > CFG_FILE_MAX)
+				break;
+			cap = cap ? cap * 2 : 4096;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				e = ENOMEM;
+				goto io_error;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			goto io_error;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > CFG_FILE_MAX) {
+		close(fd);
+		free(buf);
+		snprintf(err, MGMT_ERR_MAX, "%s: larger than %u bytes", path, CFG_FILE_MAX);
+		return -1;
+	}
+	close(fd);
+	ret = mgmt_config_parse(buf, len, path, cfg, err);
+	free(buf);
+	return ret;
+
+io_error:
+	close(fd);
+	free(buf);
+	snprintf(err, MGMT_ERR_MAX, "%s: cannot read: %s", path, strerror_r(e, eb, sizeof(eb)));
+	return -1;
+}
+
+int mgmt_config_port_index(const struct mgmt_config *cfg, const char *name)
+{
+	if (!cfg || !name)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_ports && i < MGMT_PORTS_MAX; i++)
+		if (strncmp(cfg->ports[i].name, name, MGMT_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
+int mgmt_config_port_by_role(const struct mgmt_config *cfg, enum mgmt_port_role role)
+{
+	if (!cfg)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_ports && i < MGMT_PORTS_MAX; i++)
+		if (cfg->ports[i].role == role)
+			return (int)i;
+	return -1;
+}
