@@ -38,7 +38,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS := $(BUILD)/linkem
 
 .SECONDARY:
-.PHONY: all deps check check-unit check-net demo clean format cppcheck
+.PHONY: all deps check check-unit check-net demo bench clean format cppcheck
 all: $(BUILD)/mpgwd $(TOOLS) $(UNIT_BINS)
 
 # V=1 shows whole command lines.
@@ -92,6 +92,11 @@ check-net: all
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/net/demo.sh $(BUILD)
+
+# Figures, each a ratio against a baseline measured in the same run.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@for b in tests/bench/bench_*.sh; do $$b $(BUILD) || exit 1; done
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

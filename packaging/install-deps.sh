@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config make gcc libc6-dev
-libdpdk-dev dpdk libev-dev libssl-dev libcmocka-dev libcyaml-dev
+libdpdk-dev dpdk dpdk-dev libev-dev libssl-dev libcmocka-dev libcyaml-dev
 libhttp-parser-dev libjansson-dev libyaml-dev
 iproute2 ethtool iputils-ping iperf3 socat netcat-openbsd curl
 nftables tshark hping3 mptcpd procps psmisc kmod python3

@@ -193,18 +193,20 @@ void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f)
 			sum.rx_bytes += c->rx_bytes;
 			sum.tx_packets += c->tx_packets;
 			sum.tx_bytes += c->tx_bytes;
+			sum.rx_drops += c->rx_drops;
 			sum.tx_drops += c->tx_drops;
 			no_mbuf += dp->stats[i].tcp[pi].v[TCPSTACK_MIB_NO_MBUF];
 		}
 		if (rte_eth_stats_get(p->port_id, &hw) != 0)
 			memset(&hw, 0, sizeof(hw));
 		fprintf(f,
-			"port %s rx_packets %" PRIu64 " rx_bytes %" PRIu64 " tx_packets %" PRIu64
-			" tx_bytes %" PRIu64 " tx_drops %" PRIu64 " no_mbuf %" PRIu64
-			" hw_missed %" PRIu64 " hw_rx_errors %" PRIu64 " hw_tx_errors %" PRIu64
-			"\n",
-			p->name, sum.rx_packets, sum.rx_bytes, sum.tx_packets, sum.tx_bytes,
-			sum.tx_drops, no_mbuf + hw.rx_nombuf, hw.imissed, hw.ierrors, hw.oerrors);
+			"port %s rx_packets %" PRIu64 " rx_bytes %" PRIu64 " rx_drops %" PRIu64
+			" tx_packets %" PRIu64 " tx_bytes %" PRIu64 " tx_drops %" PRIu64
+			" no_mbuf %" PRIu64 " hw_missed %" PRIu64 " hw_rx_errors %" PRIu64
+			" hw_tx_errors %" PRIu64 "\n",
+			p->name, sum.rx_packets, sum.rx_bytes, sum.rx_drops, sum.tx_packets,
+			sum.tx_bytes, sum.tx_drops, no_mbuf + hw.rx_nombuf, hw.imissed, hw.ierrors,
+			hw.oerrors);
 		for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++) {
 			uint64_t v = 0;
 			for (unsigned i = 0; i < dp->n_workers; i++)

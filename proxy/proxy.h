@@ -46,6 +46,7 @@ extern const char *const proxy_mib_names[PROXY_MIB_MAX];
 struct proxy_port_counters {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t tx_packets, tx_bytes;
+	uint64_t rx_drops; /**< dropped by classification (reason in mib) */
 	uint64_t tx_drops; /**< the port's tx queue was full */
 };
 

@@ -111,6 +111,7 @@ static void handle(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint
 		return;
 	case PROXY_DROP:
 		w->stats->mib[why]++;
+		w->stats->port[pi].rx_drops++;
 		rte_pktmbuf_free(m);
 		return;
 	}

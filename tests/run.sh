@@ -44,7 +44,10 @@ if [ $net -eq 1 ]; then
 	for t in tests/net/test_*.sh; do
 		run "net/$(basename "$t" .sh)" "$t" "$BUILD"
 	done
-	# The gateway under ASan+UBSan, on the same run as above.
+	# Two workers per box: queues spread by the port, the box's own frames
+	# redirected to worker 0.
+	WORKERS=2 run "net/test_bridge (2 workers)" tests/net/test_bridge.sh "$BUILD"
+	# The gateway under ASan+UBSan.
 	run "net/test_bridge (SANITIZE=1)" tests/net/test_bridge.sh "$SAN"
 fi
 

@@ -39,7 +39,7 @@ tb_exec ha iperf3 -c 198.18.2.10 -t 5 -f m | grep -E 'sender|receiver'
 
 say "what gwA counted (SIGUSR1 dumps every counter)"
 stats=$(tb_gw_stats a)
-echo "$stats" | grep '^port ' | awk '{printf "port %-8s rx %9s pkts %12s bytes   tx %9s pkts %12s bytes   drops %s\n", $2, $4, $6, $8, $10, $12}'
+echo "$stats" | grep '^port ' | awk '{printf "port %-8s rx %9s pkts %12s bytes (dropped %s)   tx %9s pkts %12s bytes (dropped %s)\n", $2, $4, $6, $8, $10, $12, $14}'
 echo "$stats" | grep -E '^counter ' | grep -v ' 0$' | sed 's/^counter /  /'
 
 say "stopping: each box checks that every mbuf came back"

@@ -14,7 +14,7 @@ MPGWD=$BUILD/mpgwd
 NPATHS=3
 DELAY_MS=5 # one way, on path 1 only
 
-tb_topology $NPATHS 1 "delay=0ms" "delay=${DELAY_MS}ms" "delay=0ms"
+tb_topology $NPATHS "${WORKERS:-1}" "delay=0ms" "delay=${DELAY_MS}ms" "delay=0ms"
 tb_gw_start a
 tb_gw_start b
 
@@ -96,6 +96,7 @@ tb_check "64 MiB host A -> host B over TCP, SHA-256 equal" transfer ha hb 198.18
 tb_check "64 MiB host B -> host A over TCP, SHA-256 equal" transfer hb ha 198.18.1.10
 
 # ---- each box: counters add up; clean stop; nothing leaked
+redirected=0
 conserved() { # SIDE: every frame received was bridged, handled or dropped by name
 	local st=$1 rx=0 tx=0 drops=0 p v
 	for p in inside outside wan1 wan2; do
@@ -119,8 +120,15 @@ for s in a b; do
 	st=$(awk '/^port inside /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$TB_DIR/gw$s.log" |
 		grep -E '^(port|counter|lcore|mempool) ')
 	tb_check "gw$s packet counters add up" conserved "$st"
+	redirected=$((redirected + $(tb_counter "$st" redirected_to_worker0)))
 	tb_check "gw$s: no sanitizer report" \
 		sh -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' '$TB_DIR/gw$s.log'"
 done
+
+if [ "${WORKERS:-1}" -gt 1 ]; then
+	# Frames for the box that a worker other than 0 receives reach the
+	# stack on worker 0 through its ring (and were answered: pings above).
+	tb_check "frames for the box redirected to worker 0: $redirected" test "$redirected" -gt 0
+fi
 
 tb_done
