@@ -51,7 +51,7 @@ static inline void ut_eal_cleanup(void)
 	rmdir(ut_runtime_dir);
 }
 
-static inline struct rte_mempool *ut_eal_pool(void)
+static inline struct rte_mempool *ut_eal_pool_sized(unsigned n)
 {
 	static struct rte_mempool *pool;
 	char prefix[64];
@@ -65,7 +65,7 @@ static inline struct rte_mempool *ut_eal_pool(void)
 			 "--no-huge",
 			 "--no-pci",
 			 "-m",
-			 "64",
+			 "256",
 			 "--no-shconf",
 			 "--file-prefix",
 			 prefix,
@@ -77,7 +77,7 @@ static inline struct rte_mempool *ut_eal_pool(void)
 			 NULL };
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
 		return NULL;
-	pool = rte_pktmbuf_pool_create("ut", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	pool = rte_pktmbuf_pool_create("ut", n, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	return pool;
 }
 
@@ -89,6 +89,11 @@ static inline struct rte_mbuf *ut_mbuf(struct rte_mempool *pool, const void *dat
 	assert_non_null(p);
 	memcpy(p, data, len);
 	return m;
+}
+
+static inline struct rte_mempool *ut_eal_pool(void)
+{
+	return ut_eal_pool_sized(1023);
 }
 
 /* Ethernet + ARP into buf; returns the frame length. */
