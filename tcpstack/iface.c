@@ -313,6 +313,14 @@ static void ipv4_input(struct outq *q, struct rte_mbuf *m)
 	case IPPROTO_ICMP:
 		icmp_input(q, m, &v);
 		break;
+	case IPPROTO_TCP:
+		if (ifc->tcp == NULL) {
+			drop(ifc, m, TCPSTACK_MIB_IPV4_UNKNOWN_PROTO);
+			break;
+		}
+		/* Answers leave through the TCP output callback. */
+		tcpstack_tcp_input(ifc->tcp, m, q->now);
+		break;
 	default:
 		drop(ifc, m, TCPSTACK_MIB_IPV4_UNKNOWN_PROTO);
 		break;

@@ -26,31 +26,64 @@
  * Counters, one per event or drop reason (the Linux MIB habit). The X-macro
  * keeps the enum and the names that operators read in one list.
  */
-#define TCPSTACK_MIB_LIST(X)                                 \
-	X(ARP_RX_REQUEST, "arp_rx_request")                  \
-	X(ARP_RX_REPLY, "arp_rx_reply")                      \
-	X(ARP_TX_REQUEST, "arp_tx_request")                  \
-	X(ARP_TX_REPLY, "arp_tx_reply")                      \
-	X(ARP_BAD, "arp_drop_malformed")                     \
-	X(ARP_NOT_FOR_US, "arp_drop_not_for_us")             \
-	X(ARP_TABLE_FULL, "arp_drop_table_full")             \
-	X(ARP_UNRESOLVED, "arp_drop_unresolved")             \
-	X(ARP_PENDING_REPLACED, "arp_drop_pending_replaced") \
-	X(ARP_EXPIRED, "arp_entries_expired")                \
-	X(IPV4_RX, "ipv4_rx")                                \
-	X(IPV4_BAD_HDR, "ipv4_drop_bad_header")              \
-	X(IPV4_BAD_CSUM, "ipv4_drop_bad_checksum")           \
-	X(IPV4_FRAGMENT, "ipv4_drop_fragment")               \
-	X(IPV4_NOT_FOR_US, "ipv4_drop_not_for_us")           \
-	X(IPV4_NO_ROUTE, "ipv4_drop_no_route")               \
-	X(IPV4_UNKNOWN_PROTO, "ipv4_drop_unknown_protocol")  \
-	X(ICMP_BAD, "icmp_drop_malformed")                   \
-	X(ICMP_BAD_CSUM, "icmp_drop_bad_checksum")           \
-	X(ICMP_NOT_ECHO, "icmp_drop_not_echo_request")       \
-	X(ICMP_ECHO_REPLY_SENT, "icmp_tx_echo_reply")        \
-	X(ETH_NOT_HANDLED, "eth_drop_not_handled")           \
-	X(NO_MBUF, "drop_no_mbuf")                           \
-	X(OUT_OVERFLOW, "drop_output_overflow")
+#define TCPSTACK_MIB_LIST(X)                                       \
+	X(ARP_RX_REQUEST, "arp_rx_request")                        \
+	X(ARP_RX_REPLY, "arp_rx_reply")                            \
+	X(ARP_TX_REQUEST, "arp_tx_request")                        \
+	X(ARP_TX_REPLY, "arp_tx_reply")                            \
+	X(ARP_BAD, "arp_drop_malformed")                           \
+	X(ARP_NOT_FOR_US, "arp_drop_not_for_us")                   \
+	X(ARP_TABLE_FULL, "arp_drop_table_full")                   \
+	X(ARP_UNRESOLVED, "arp_drop_unresolved")                   \
+	X(ARP_PENDING_REPLACED, "arp_drop_pending_replaced")       \
+	X(ARP_EXPIRED, "arp_entries_expired")                      \
+	X(IPV4_RX, "ipv4_rx")                                      \
+	X(IPV4_BAD_HDR, "ipv4_drop_bad_header")                    \
+	X(IPV4_BAD_CSUM, "ipv4_drop_bad_checksum")                 \
+	X(IPV4_FRAGMENT, "ipv4_drop_fragment")                     \
+	X(IPV4_NOT_FOR_US, "ipv4_drop_not_for_us")                 \
+	X(IPV4_NO_ROUTE, "ipv4_drop_no_route")                     \
+	X(IPV4_UNKNOWN_PROTO, "ipv4_drop_unknown_protocol")        \
+	X(ICMP_BAD, "icmp_drop_malformed")                         \
+	X(ICMP_BAD_CSUM, "icmp_drop_bad_checksum")                 \
+	X(ICMP_NOT_ECHO, "icmp_drop_not_echo_request")             \
+	X(ICMP_ECHO_REPLY_SENT, "icmp_tx_echo_reply")              \
+	X(ETH_NOT_HANDLED, "eth_drop_not_handled")                 \
+	X(NO_MBUF, "drop_no_mbuf")                                 \
+	X(OUT_OVERFLOW, "drop_output_overflow")                    \
+	X(TCP_IN_SEGS, "tcp_in_segs")                              \
+	X(TCP_OUT_SEGS, "tcp_out_segs")                            \
+	X(TCP_RETRANS_SEGS, "tcp_retrans_segs")                    \
+	X(TCP_ACTIVE_OPENS, "tcp_active_opens")                    \
+	X(TCP_PASSIVE_OPENS, "tcp_passive_opens")                  \
+	X(TCP_ESTABLISHED, "tcp_established")                      \
+	X(TCP_BAD_HDR, "tcp_drop_bad_header")                      \
+	X(TCP_BAD_CSUM, "tcp_drop_bad_checksum")                   \
+	X(TCP_BAD_OPTIONS, "tcp_bad_options")                      \
+	X(TCP_NO_SOCKET, "tcp_drop_no_socket")                     \
+	X(TCP_RST_IN, "tcp_rst_in")                                \
+	X(TCP_RST_OUT, "tcp_rst_out")                              \
+	X(TCP_RST_IGNORED, "tcp_rst_ignored_out_of_window")        \
+	X(TCP_CHALLENGE_ACK, "tcp_challenge_acks")                 \
+	X(TCP_CHALLENGE_ACK_LIMITED, "tcp_challenge_acks_limited") \
+	X(TCP_OUT_OF_WINDOW, "tcp_drop_out_of_window")             \
+	X(TCP_PAWS, "tcp_drop_paws")                               \
+	X(TCP_ACK_UNSENT, "tcp_drop_ack_of_unsent")                \
+	X(TCP_ACK_OLD, "tcp_drop_ack_too_old")                     \
+	X(TCP_NO_ACK, "tcp_drop_no_ack_flag")                      \
+	X(TCP_DUP_DATA, "tcp_duplicate_data")                      \
+	X(TCP_OOO, "tcp_out_of_order_queued")                      \
+	X(TCP_OOO_FULL, "tcp_drop_out_of_order_full")              \
+	X(TCP_RCV_BEYOND_WINDOW, "tcp_trim_beyond_window")         \
+	X(TCP_FAST_RETRANS, "tcp_fast_retransmits")                \
+	X(TCP_RTO, "tcp_rto_expired")                              \
+	X(TCP_TIMEOUT, "tcp_aborted_timeout")                      \
+	X(TCP_HALF_OPEN_FULL, "tcp_drop_half_open_full")           \
+	X(TCP_CONN_LIMIT, "tcp_drop_connection_limit")             \
+	X(TCP_REFUSED_BY_APP, "tcp_refused_by_application")        \
+	X(TCP_ZERO_WINDOW_PROBE, "tcp_zero_window_probes")         \
+	X(TCP_TIME_WAIT_REUSED, "tcp_time_wait_reused")            \
+	X(TCP_NO_MBUF, "tcp_drop_no_mbuf")
 
 enum tcpstack_mib {
 #define TCPSTACK_MIB_ENUM(id, name) TCPSTACK_MIB_##id,
@@ -105,6 +138,7 @@ struct tcpstack_addr {
 #define TCPSTACK_IFACE_ADDRS_MAX 16
 
 struct tcpstack_arp_cache;
+struct tcpstack_tcp;
 
 struct tcpstack_iface {
 	struct rte_ether_addr mac;
@@ -113,6 +147,7 @@ struct tcpstack_iface {
 	struct tcpstack_arp_cache *arp;
 	struct rte_mempool *pool; /**< for frames the stack originates */
 	struct tcpstack_mib_counters *mib;
+	struct tcpstack_tcp *tcp; /**< takes TCP to our addresses; NULL: dropped */
 };
 
 /** ARP cache parameters. */
@@ -171,5 +206,159 @@ unsigned tcpstack_iface_output(struct tcpstack_iface *ifc, struct rte_mbuf *m, u
  */
 unsigned tcpstack_iface_tick(struct tcpstack_iface *ifc, uint64_t now, struct rte_mbuf **out,
 			     unsigned out_max);
+
+/* ---- TCP: the adaptation interface
+ *
+ * The only way MPTCP and the proxy reach TCP. One struct tcpstack_tcp per
+ * lcore holds its connections, listeners and timers. Segments come in as
+ * frames (tcpstack_tcp_input); segments go out through the output callback
+ * as frames whose Ethernet addresses the caller fills (tcpstack_iface_output
+ * does). Payload is never copied: tcpstack_tcp_send() takes an mbuf chain by
+ * reference and keeps it for retransmission, tcpstack_tcp_recv() hands back
+ * the mbufs the data arrived in.
+ *
+ * Events come through the user's ops table, from inside input, timers or
+ * API calls; a handler may call the API on the same connection. After
+ * TCPSTACK_TCP_EV_CLOSED the user must not touch the connection again (the
+ * engine may keep it a while, e.g. in TIME_WAIT).
+ */
+struct tcpstack_tcp;
+struct tcpstack_conn;
+
+enum tcpstack_tcp_event {
+	TCPSTACK_TCP_EV_CONNECTED, /**< handshake complete (either side) */
+	TCPSTACK_TCP_EV_READABLE, /**< in-order data waits in the receive queue */
+	TCPSTACK_TCP_EV_WRITABLE, /**< the send queue drained below half, after
+				    *   being fuller or refusing a send */
+	TCPSTACK_TCP_EV_PEER_FIN, /**< the peer will send nothing more */
+	TCPSTACK_TCP_EV_CLOSED, /**< over; err 0 (orderly), ECONNRESET,
+				    *   ECONNREFUSED, ETIMEDOUT or ECONNABORTED */
+};
+
+/** Which segment an option hook is about. */
+enum tcpstack_seg_kind {
+	TCPSTACK_SEG_SYN,
+	TCPSTACK_SEG_SYNACK,
+	TCPSTACK_SEG_ACK, /**< no payload, no SYN */
+	TCPSTACK_SEG_DATA, /**< carries payload (or FIN) */
+};
+
+/** What a connection's user gives the engine. Any hook may be NULL. */
+struct tcpstack_tcp_ops {
+	void (*event)(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_event ev, int err);
+	/**
+	 * A listener's connection finished its handshake: return the user
+	 * pointer for it (its ops stay the listener's), or NULL to refuse it
+	 * with a RST.
+	 */
+	void *(*accept)(void *listener_user, struct tcpstack_conn *c);
+	/**
+	 * Extra options for an outgoing segment (MPTCP's): write at most
+	 * @p room bytes at @p buf; @return bytes written. @p seq and @p len
+	 * describe the payload.
+	 */
+	unsigned (*write_opts)(void *user, struct tcpstack_conn *c, enum tcpstack_seg_kind kind,
+			       uint32_t seq, uint32_t len, uint8_t *buf, unsigned room);
+	/** An option the engine does not interpret (kind, length, bytes). */
+	void (*read_opt)(void *user, struct tcpstack_conn *c, enum tcpstack_seg_kind kind,
+			 uint32_t seq, uint32_t len, const uint8_t *opt, unsigned opt_len);
+};
+
+/** Per-lcore TCP parameters; zero fields take the defaults in brackets. */
+struct tcpstack_tcp_params {
+	unsigned max_conns; /**< [65536] */
+	unsigned max_half_open; /**< [4096] */
+	uint32_t sndbuf; /**< default send buffer, bytes [4 MiB] */
+	uint32_t rcvbuf; /**< default receive buffer, bytes [4 MiB] */
+	uint16_t mss; /**< MSS we advertise [1460] */
+	const char *cc; /**< congestion control [cubic] */
+	uint32_t delack_us; /**< delayed ACK [40000] */
+	uint32_t rto_initial_us; /**< [1000000] */
+	uint32_t rto_min_us; /**< [200000] */
+	uint32_t rto_max_us; /**< [60000000] */
+	unsigned syn_retries; /**< [6] */
+	unsigned retries; /**< RTOs in a row before giving up [15] */
+	uint32_t time_wait_us; /**< [60000000] */
+	uint8_t isn_key[16]; /**< RFC 6528 secret; all zero: random */
+	bool nagle_off; /**< Nagle's algorithm is on unless set */
+};
+
+/** Send a frame (starts at a blank Ethernet header). Consumes @p m. */
+typedef void (*tcpstack_tcp_output_fn)(void *ctx, struct rte_mbuf *m, uint64_t now);
+
+struct tcpstack_tcp *tcpstack_tcp_create(const struct tcpstack_tcp_params *p,
+					 struct rte_mempool *pool,
+					 struct tcpstack_mib_counters *mib,
+					 tcpstack_tcp_output_fn output, void *output_ctx);
+/**
+ * Free everything. Connections still open end without a RST; their users
+ * hear CLOSED (ECONNABORTED) so they can free what they hold.
+ */
+void tcpstack_tcp_destroy(struct tcpstack_tcp *s);
+
+/** A frame carrying IPv4/TCP for this stack. Consumes @p m. */
+void tcpstack_tcp_input(struct tcpstack_tcp *s, struct rte_mbuf *m, uint64_t now);
+/** Run due timers. */
+void tcpstack_tcp_timers(struct tcpstack_tcp *s, uint64_t now);
+/** When the next timer is due (UINT64_MAX if none): virtual time jumps there. */
+uint64_t tcpstack_tcp_next_timer(const struct tcpstack_tcp *s);
+/** Connections in the table, TIME_WAIT included. */
+unsigned tcpstack_tcp_conn_count(const struct tcpstack_tcp *s);
+
+/** Accept connections to @p laddr (0 = any of ours) : @p lport. @return 0 or -errno. */
+int tcpstack_tcp_listen(struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport,
+			const struct tcpstack_tcp_ops *ops, void *user);
+/** Stop accepting (existing connections go on). */
+void tcpstack_tcp_unlisten(struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport);
+
+/**
+ * Open a connection (addresses network order, ports host order; lport 0
+ * picks a free one). The SYN leaves at once. @return NULL and sets *err.
+ */
+struct tcpstack_conn *tcpstack_tcp_connect(struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport,
+					   uint32_t raddr, uint16_t rport,
+					   const struct tcpstack_tcp_ops *ops, void *user,
+					   uint64_t now, int *err);
+
+/** Bytes tcpstack_tcp_send() would take now. */
+uint32_t tcpstack_tcp_send_space(const struct tcpstack_conn *c);
+/**
+ * Queue the payload chain @p m (all of it, or none: -ENOBUFS if it does not
+ * fit, -ENOTCONN before CONNECTED, -EPIPE after shutdown). Consumes @p m on
+ * success.
+ */
+int tcpstack_tcp_send(struct tcpstack_conn *c, struct rte_mbuf *m, uint64_t now);
+/**
+ * Take in-order data: whole received segments, up to @p max bytes (at least
+ * one segment if any). @return a chain (pkt_len set) or NULL.
+ */
+struct rte_mbuf *tcpstack_tcp_recv(struct tcpstack_conn *c, uint32_t max, uint64_t now);
+/** Bytes waiting in the receive queue. */
+uint32_t tcpstack_tcp_recv_avail(const struct tcpstack_conn *c);
+/** Send FIN after queued data (half-close). */
+void tcpstack_tcp_shutdown(struct tcpstack_conn *c, uint64_t now);
+/**
+ * Shut down and let the engine finish the close on its own; the user gets
+ * no more events (and must not touch @p c again).
+ */
+void tcpstack_tcp_close(struct tcpstack_conn *c, uint64_t now);
+/** Send RST and free now; no event follows. */
+void tcpstack_tcp_abort(struct tcpstack_conn *c, uint64_t now);
+
+/** Per-connection knobs. */
+void tcpstack_tcp_set_nagle(struct tcpstack_conn *c, bool on);
+int tcpstack_tcp_set_cc(struct tcpstack_conn *c, const char *name, uint64_t now);
+void tcpstack_tcp_set_bufs(struct tcpstack_conn *c, uint32_t sndbuf, uint32_t rcvbuf);
+void tcpstack_tcp_set_user(struct tcpstack_conn *c, const struct tcpstack_tcp_ops *ops, void *user);
+
+/** What mgmt and tests may read of a connection. */
+struct tcpstack_tcp_info {
+	const char *state;
+	uint32_t laddr, raddr; /**< network order */
+	uint16_t lport, rport; /**< host order */
+	uint32_t srtt_us, rto_us, cwnd, ssthresh, snd_wnd, rcv_wnd, mss;
+	uint64_t bytes_acked, bytes_received, retrans_segs;
+};
+void tcpstack_tcp_get_info(const struct tcpstack_conn *c, struct tcpstack_tcp_info *i);
 
 #endif
