@@ -33,6 +33,8 @@ static bool for_box(const struct proxy_classify_port *p, const struct rte_ether_
 	bool to_mac = rte_is_same_ether_addr(&eth->dst_addr, &p->mac);
 
 	*snoop = false;
+	if (p->ifc == NULL)
+		return false; /* no addresses here: nothing is for the box */
 	switch (rte_be_to_cpu_16(eth->ether_type)) {
 	case RTE_ETHER_TYPE_ARP: {
 		if (l3_len < sizeof(struct rte_arp_hdr))

@@ -182,10 +182,10 @@ static double rng_unit(uint64_t *s)
 struct spec {
 	uint64_t delay_ns;
 	uint64_t jitter_ns;
-	double loss;        /* probability, 0..1 */
-	uint64_t rate_bps;  /* 0 = unlimited */
-	uint64_t queue;     /* bytes; 0 = default */
-	uint32_t overhead;  /* bytes per frame for the rate accounting */
+	double loss; /* probability, 0..1 */
+	uint64_t rate_bps; /* 0 = unlimited */
+	uint64_t queue; /* bytes; 0 = default */
+	uint32_t overhead; /* bytes per frame for the rate accounting */
 	bool reorder;
 };
 
@@ -257,8 +257,8 @@ static size_t parse_decimal(const char *s, size_t n, double *out)
  * Value with a unit from the table; "0" alone needs no unit. The result is the
  * value times the unit's multiplier, which must lie in [0, max].
  */
-static int parse_quantity(const char *s, size_t n, const struct unit *units,
-			  double max, double *out)
+static int parse_quantity(const char *s, size_t n, const struct unit *units, double max,
+			  double *out)
 {
 	double v;
 	size_t used = parse_decimal(s, n, &v);
@@ -298,8 +298,7 @@ static void spec_clear(struct spec *s)
  * Parses a SPEC held in buf[0..len) (not necessarily NUL-terminated) into *out.
  * On error returns -1, leaves *out untouched and writes a message into err.
  */
-static int spec_parse(const char *buf, size_t len, struct spec *out, char *err,
-		      size_t errlen)
+static int spec_parse(const char *buf, size_t len, struct spec *out, char *err, size_t errlen)
 {
 	struct spec s;
 	const char *all = buf;
@@ -347,7 +346,8 @@ static int spec_parse(const char *buf, size_t len, struct spec *out, char *err,
 			} else if (span_eq(key, kn, "none") || span_eq(key, kn, "clear")) {
 				spec_clear(&s);
 			} else {
-				snprintf(err, errlen, "unknown item '%.*s'", (int)(kn > 40 ? 40 : kn), key);
+				snprintf(err, errlen, "unknown item '%.*s'",
+					 (int)(kn > 40 ? 40 : kn), key);
 				return -1;
 			}
 		} else if (vn == 0) {
@@ -355,7 +355,8 @@ static int spec_parse(const char *buf, size_t len, struct spec *out, char *err,
 			return -1;
 		} else if (span_eq(key, kn, "delay") || span_eq(key, kn, "jitter")) {
 			if (parse_quantity(val, vn, time_units, 3600e9, &v) != 0) {
-				snprintf(err, errlen, "bad time '%.*s' (number with us, ms or s, at most 3600s)",
+				snprintf(err, errlen,
+					 "bad time '%.*s' (number with us, ms or s, at most 3600s)",
 					 (int)(vn > 40 ? 40 : vn), val);
 				return -1;
 			}
@@ -383,7 +384,8 @@ static int spec_parse(const char *buf, size_t len, struct spec *out, char *err,
 			s.loss = v;
 		} else if (span_eq(key, kn, "rate")) {
 			if (parse_quantity(val, vn, rate_units, 1e12, &v) != 0) {
-				snprintf(err, errlen, "bad rate '%.*s' (number with bit, kbit, mbit or gbit)",
+				snprintf(err, errlen,
+					 "bad rate '%.*s' (number with bit, kbit, mbit or gbit)",
 					 (int)(vn > 40 ? 40 : vn), val);
 				return -1;
 			}
@@ -394,7 +396,8 @@ static int spec_parse(const char *buf, size_t len, struct spec *out, char *err,
 			}
 		} else if (span_eq(key, kn, "queue")) {
 			if (parse_quantity(val, vn, size_units, 1073741824.0, &v) != 0 || v < 1.0) {
-				snprintf(err, errlen, "bad queue '%.*s' (number with b, kb or mb, 1b..1024mb)",
+				snprintf(err, errlen,
+					 "bad queue '%.*s' (number with b, kb or mb, 1b..1024mb)",
 					 (int)(vn > 40 ? 40 : vn), val);
 				return -1;
 			}
@@ -413,9 +416,11 @@ static int spec_parse(const char *buf, size_t len, struct spec *out, char *err,
 			}
 			s.overhead = (uint32_t)v;
 		} else if (span_eq(key, kn, "reorder")) {
-			if (span_eq(val, vn, "1") || span_eq(val, vn, "yes") || span_eq(val, vn, "on"))
+			if (span_eq(val, vn, "1") || span_eq(val, vn, "yes") ||
+			    span_eq(val, vn, "on"))
 				s.reorder = true;
-			else if (span_eq(val, vn, "0") || span_eq(val, vn, "no") || span_eq(val, vn, "off"))
+			else if (span_eq(val, vn, "0") || span_eq(val, vn, "no") ||
+				 span_eq(val, vn, "off"))
 				s.reorder = false;
 			else {
 				snprintf(err, errlen, "bad reorder value (0 or 1)");
@@ -440,14 +445,14 @@ static void spec_format(const struct spec *s, char *buf, size_t len)
 	int n = 0;
 
 	buf[0] = '\0';
-#define SPEC_PUT(...)                                                          \
-	do {                                                                   \
-		n = snprintf(buf + off, len - off, "%s", off ? "," : "");     \
-		if (n >= 0 && (size_t)n < len - off)                           \
-			off += (size_t)n;                                      \
-		n = snprintf(buf + off, len - off, __VA_ARGS__);               \
-		if (n >= 0 && (size_t)n < len - off)                           \
-			off += (size_t)n;                                      \
+#define SPEC_PUT(...)                                                     \
+	do {                                                              \
+		n = snprintf(buf + off, len - off, "%s", off ? "," : ""); \
+		if (n >= 0 && (size_t)n < len - off)                      \
+			off += (size_t)n;                                 \
+		n = snprintf(buf + off, len - off, __VA_ARGS__);          \
+		if (n >= 0 && (size_t)n < len - off)                      \
+			off += (size_t)n;                                 \
 	} while (0)
 	if (s->delay_ns)
 		SPEC_PUT("delay=%.6gms", (double)s->delay_ns / 1e6);
@@ -477,12 +482,12 @@ struct counters {
 
 /* A frame held by the emulator. */
 struct pkt {
-	uint64_t due;   /* CLOCK_MONOTONIC ns */
-	uint64_t seq;   /* arrival order, breaks ties */
-	uint32_t off;   /* in the store */
-	uint32_t alen;  /* bytes taken in the store (len rounded up to 8) */
+	uint64_t due; /* CLOCK_MONOTONIC ns */
+	uint64_t seq; /* arrival order, breaks ties */
+	uint32_t off; /* in the store */
+	uint32_t alen; /* bytes taken in the store (len rounded up to 8) */
 	uint32_t len;
-	bool done;      /* sent or dropped, space not yet reclaimed */
+	bool done; /* sent or dropped, space not yet reclaimed */
 };
 
 struct port;
@@ -491,10 +496,10 @@ struct dir {
 	const char *name;
 	struct port *in, *out;
 	struct spec spec;
-	uint64_t qlimit;      /* effective queue limit, bytes */
+	uint64_t qlimit; /* effective queue limit, bytes */
 	uint64_t rng;
-	uint64_t busy_until;  /* end of serialisation of the last accepted frame */
-	uint64_t busy_rem;    /* remainder (ns * rate) of that computation */
+	uint64_t busy_until; /* end of serialisation of the last accepted frame */
+	uint64_t busy_rem; /* remainder (ns * rate) of that computation */
 	uint64_t last_due;
 	uint64_t seq;
 	/* byte store: live data between tail and head, see store_alloc() */
@@ -505,7 +510,7 @@ struct dir {
 	uint32_t pk_cap, pk_head, pk_tail, pk_count;
 	uint32_t *heap;
 	uint32_t heap_len;
-	bool blocked;         /* egress socket said EAGAIN; wait for EPOLLOUT */
+	bool blocked; /* egress socket said EAGAIN; wait for EPOLLOUT */
 	struct counters c;
 };
 
@@ -513,15 +518,15 @@ struct port {
 	const char *ifname;
 	int ifindex;
 	int fd;
-	struct dir *rx_dir;   /* frames read here go this way */
-	struct dir *tx_dir;   /* frames of this direction are written here */
+	struct dir *rx_dir; /* frames read here go this way */
+	struct dir *tx_dir; /* frames of this direction are written here */
 	bool warned_csum, warned_big;
 	uint32_t epoll_events;
 };
 
 struct client {
 	int fd;
-	bool discard;   /* skipping the rest of a line that was too long */
+	bool discard; /* skipping the rest of a line that was too long */
 	size_t len;
 	char buf[CTL_LINE];
 };
@@ -927,11 +932,13 @@ static void port_rx(struct port *pt)
 			if ((aux.tp_status & TP_STATUS_CSUMNOTREADY) && !pt->warned_csum) {
 				pt->warned_csum = true;
 				logmsg("%s: frame with a partial checksum (tx checksum offload on "
-				       "the sender?); forwarded as it is", pt->ifname);
+				       "the sender?); forwarded as it is",
+				       pt->ifname);
 			}
 			if ((aux.tp_status & TP_STATUS_VLAN_VALID) && len >= 2 * ETH_ALEN) {
-				uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ?
-					aux.tp_vlan_tpid : ETH_P_8021Q;
+				uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID)
+							? aux.tp_vlan_tpid
+							: ETH_P_8021Q;
 				uint16_t be;
 
 				memmove(scratch, frame, 2 * ETH_ALEN);
@@ -1022,8 +1029,8 @@ static void status_line(char *buf, size_t len)
 
 		spec_format(&d->spec, sp, sizeof(sp));
 		n = snprintf(buf + off, len - off,
-			     " %s_spec=%s %s_qlimit=%" PRIu64 " %s_held=%" PRIu32 " %s_tx_err=%" PRIu64
-			     " %s_oversize=%" PRIu64,
+			     " %s_spec=%s %s_qlimit=%" PRIu64 " %s_held=%" PRIu32
+			     " %s_tx_err=%" PRIu64 " %s_oversize=%" PRIu64,
 			     d->name, sp, d->name, d->qlimit, d->name, d->pk_count, d->name,
 			     d->c.tx_err, d->name, d->c.oversize);
 		if (n < 0 || (size_t)n >= len - off)
@@ -1073,7 +1080,8 @@ static void ctl_command(const char *line, size_t n, char *reply, size_t rlen)
 		memset(&dirs[1].c, 0, sizeof(dirs[1].c));
 		snprintf(reply, rlen, "ok");
 	} else if (span_eq(w, wn, "help")) {
-		snprintf(reply, rlen, "ok commands: down, up, set a2b|b2a|both SPEC, stats, "
+		snprintf(reply, rlen,
+			 "ok commands: down, up, set a2b|b2a|both SPEC, stats, "
 			 "status, reset, help");
 	} else if (span_eq(w, wn, "set")) {
 		const char *dn = rest, *sp;
@@ -1090,7 +1098,8 @@ static void ctl_command(const char *line, size_t n, char *reply, size_t rlen)
 			snprintf(reply, rlen, "err usage: set a2b|b2a|both SPEC");
 			return;
 		}
-		if (!span_eq(dn, dl, "a2b") && !span_eq(dn, dl, "b2a") && !span_eq(dn, dl, "both")) {
+		if (!span_eq(dn, dl, "a2b") && !span_eq(dn, dl, "b2a") &&
+		    !span_eq(dn, dl, "both")) {
 			snprintf(reply, rlen, "err direction must be a2b, b2a or both");
 			return;
 		}
@@ -1581,7 +1590,8 @@ int main(int argc, char **argv)
 		case OPT_STORE: {
 			double v;
 
-			if (parse_quantity(optarg, strlen(optarg), size_units, (double)MAX_STORE, &v) != 0 ||
+			if (parse_quantity(optarg, strlen(optarg), size_units, (double)MAX_STORE,
+					   &v) != 0 ||
 			    v < (double)MIN_STORE) {
 				logmsg("bad --store '%s' (256kb..1024mb)", optarg);
 				return 2;
@@ -1676,8 +1686,8 @@ int main(int argc, char **argv)
 	}
 	spec_format(&dirs[0].spec, s0, sizeof(s0));
 	spec_format(&dirs[1].spec, s1, sizeof(s1));
-	printf("linkem: a=%s b=%s seed=%" PRIu64 " a2b=%s b2a=%s store=%" PRIu32 " sched=%s\n",
-	       ifa, ifb, seed, s0, s1, store, prio);
+	printf("linkem: a=%s b=%s seed=%" PRIu64 " a2b=%s b2a=%s store=%" PRIu32 " sched=%s\n", ifa,
+	       ifb, seed, s0, s1, store, prio);
 	if (pid_path)
 		write_pidfile(pid_path);
 
@@ -1704,7 +1714,8 @@ int main(int argc, char **argv)
 			} else if (tag == TAG_TIMER) {
 				uint64_t exp;
 
-				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN && errno != EINTR)
+				if (read(tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN &&
+				    errno != EINTR)
 					die("read(timerfd): %s", strerror(errno));
 				timer_armed = 0;
 			} else if (tag == TAG_PORT_A || tag == TAG_PORT_B) {
@@ -1731,8 +1742,8 @@ out:
 	printf("%s\n", line);
 	if (dirs[0].c.tx_err || dirs[1].c.tx_err || dirs[0].c.oversize || dirs[1].c.oversize)
 		logmsg("a2b tx_err=%" PRIu64 " oversize=%" PRIu64 " b2a tx_err=%" PRIu64
-		       " oversize=%" PRIu64, dirs[0].c.tx_err, dirs[0].c.oversize,
-		       dirs[1].c.tx_err, dirs[1].c.oversize);
+		       " oversize=%" PRIu64,
+		       dirs[0].c.tx_err, dirs[0].c.oversize, dirs[1].c.tx_err, dirs[1].c.oversize);
 	cleanup_files();
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (clients[i].fd >= 0)

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fuzz harness: mgmt_config_parse() on arbitrary bytes.
+ *
+ * Checks, besides "no crash, no sanitizer report":
+ *  - the same input gives the same result twice (no dependence on the
+ *    caller's memory or on state left by an earlier call);
+ *  - on failure: -1, cfg all zero, err "fuzz.yaml:LINE: KEY: reason", one
+ *    printable line, LINE a line the input has;
+ *  - on success: err empty and every rule config.h and the schema promise
+ *    (ranges, names, roles, address/port/service consistency), and a round
+ *    trip: the configuration written back as YAML parses to the same bytes.
+ *    (A new configuration key must be added to write_yaml(), or the round
+ *    trip fails: that is the point.)
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "mgmt/config.h"
+#include "tests/fuzz/fuzz.h"
+
+#define NAME "fuzz.yaml"
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* A NUL within the array, and only bytes >= 0x20 other than DEL before it. */
+static bool printable_string(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+
+	if (n == size)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* Length of the UTF-8 sequence at s and its code point; 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
+{
+	size_t n;
+	uint32_t min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2, min = 0x80, *cp = s[0] & 0x1fu;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3, min = 0x800, *cp = s[0] & 0x0fu;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4, min = 0x10000, *cp = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3fu);
+	}
+	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* ---- writing a configuration back as YAML ------------------------------- */
+
+struct out {
+	char b[64 * 1024];
+	size_t n;
+};
+
+__attribute__((format(printf, 2, 3))) static void emit(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(o->b + o->n, sizeof(o->b) - o->n, fmt, ap);
+	va_end(ap);
+	FUZZ_CHECK(k >= 0 && (size_t)k < sizeof(o->b) - o->n, "round-trip buffer too small");
+	o->n += (size_t)k;
+}
+
+/* A double-quoted YAML scalar; everything outside printable ASCII escaped. */
+static void emit_str(struct out *o, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	emit(o, "\"");
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_seq(p, &cp);
+
+		FUZZ_CHECK(n > 0, "string '%s' in the configuration is not valid UTF-8", s);
+		if (cp == '"' || cp == '\\')
+			emit(o, "\\%c", (char)cp);
+		else if (cp >= 0x20 && cp < 0x7f)
+			emit(o, "%c", (char)cp);
+		else if (cp <= 0xffff)
+			emit(o, "\\u%04x", (unsigned)cp);
+		else
+			emit(o, "\\U%08x", (unsigned)cp);
+		p += n;
+	}
+	emit(o, "\"");
+}
+
+static void emit_ip(struct out *o, uint32_t ip_be)
+{
+	const uint8_t *b = (const uint8_t *)&ip_be;
+
+	emit(o, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+}
+
+static const char *level_name(int level)
+{
+	switch (level) {
+	case LOG_ERR:
+		return "err";
+	case LOG_WARNING:
+		return "warning";
+	case LOG_NOTICE:
+		return "notice";
+	case LOG_INFO:
+		return "info";
+	case LOG_DEBUG:
+		return "debug";
+	}
+	return NULL;
+}
+
+static void write_yaml(const struct mgmt_config *c, struct out *o)
+{
+	static const char *const roles[] = { "inside", "outside", "wan" };
+
+	o->n = 0;
+	emit(o, "eal:\n  args: [");
+	for (unsigned i = 0; i < c->eal_argc; i++) {
+		emit(o, "%s", i ? ", " : "");
+		emit_str(o, c->eal_args[i]);
+	}
+	emit(o, "]\nports:\n");
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const struct mgmt_port *p = &c->ports[i];
+
+		emit(o, "  - name: ");
+		emit_str(o, p->name);
+		emit(o, "\n    devargs: ");
+		emit_str(o, p->devargs);
+		emit(o, "\n    role: %s\n    mtu: %u\n    rx_desc: %u\n    tx_desc: %u\n",
+		     roles[p->role], p->mtu, p->rx_desc, p->tx_desc);
+	}
+	if (c->n_addrs)
+		emit(o, "addresses:\n");
+	for (unsigned i = 0; i < c->n_addrs; i++) {
+		const struct mgmt_addr *a = &c->addrs[i];
+
+		emit(o, "  - name: ");
+		emit_str(o, a->name);
+		emit(o, "\n    port: ");
+		emit_str(o, c->ports[a->port].name);
+		emit(o, "\n    address: ");
+		emit_ip(o, a->ip);
+		emit(o, "/%u\n", a->prefix_len);
+		if (a->has_gateway) {
+			emit(o, "    gateway: ");
+			emit_ip(o, a->gateway);
+			emit(o, "\n");
+		}
+	}
+	if (c->n_services)
+		emit(o, "services:\n");
+	for (unsigned i = 0; i < c->n_services; i++) {
+		static const char *const kinds[] = { "echo", "sink", "source" };
+		const struct mgmt_service *sv = &c->services[i];
+
+		emit(o, "  - name: ");
+		emit_str(o, sv->name);
+		emit(o, "\n    kind: %s\n", kinds[sv->kind]);
+		if (sv->listen_port) {
+			emit(o, "    listen: %u\n", sv->listen_port);
+		} else {
+			emit(o, "    connect: ");
+			emit_ip(o, sv->connect_ip);
+			emit(o, ":%u\n", sv->connect_port);
+		}
+		emit(o, "    from: ");
+		emit_str(o, c->addrs[sv->from_addr].name);
+		emit(o, "\n    connections: %u\n    bytes: %llu\n    sndbuf: %u\n    rcvbuf: %u\n",
+		     sv->connections, (unsigned long long)sv->bytes, sv->sndbuf, sv->rcvbuf);
+		if (sv->cc[0]) {
+			emit(o, "    cc: ");
+			emit_str(o, sv->cc);
+			emit(o, "\n");
+		}
+	}
+	emit(o, "workers: {count: %u, idle_sleep_us: %u, burst: %u}\n", c->workers,
+	     c->idle_sleep_us, c->burst);
+	emit(o, "mempool: {mbufs: %u, cache: %u}\n", c->mbufs, c->mbuf_cache);
+	emit(o, "arp: {timeout_s: %u, entries: %u}\n", c->arp_timeout_s, c->arp_entries);
+	emit(o, "log: {level: %s}\n", level_name(c->log_level));
+}
+
+/* ---- checks ---------------------------------------------------------------- */
+
+static bool pow2_in(unsigned v, unsigned lo, unsigned hi)
+{
+	return v >= lo && v <= hi && (v & (v - 1)) == 0;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strnlen(s, MGMT_NAME_MAX);
+
+	return n > 0 && n < MGMT_NAME_MAX && strspn(s, NAME_CHARS) == n;
+}
+
+static void check_good(const struct mgmt_config *c)
+{
+	int first[3] = { -1, -1, -1 };
+
+	FUZZ_CHECK(c->eal_argc <= MGMT_EAL_ARGS_MAX, "%u", c->eal_argc);
+	for (unsigned i = 0; i < MGMT_EAL_ARGS_MAX; i++) {
+		if (i < c->eal_argc)
+			FUZZ_CHECK(printable_string(c->eal_args[i], MGMT_EAL_ARG_LEN), "eal arg %u",
+				   i);
+		else
+			FUZZ_CHECK(all_zero(c->eal_args[i], MGMT_EAL_ARG_LEN), "eal arg %u", i);
+	}
+
+	FUZZ_CHECK(c->n_ports >= 1 && c->n_ports <= MGMT_PORTS_MAX, "%u ports", c->n_ports);
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const struct mgmt_port *p = &c->ports[i];
+
+		FUZZ_CHECK(valid_name(p->name), "port %u name", i);
+		FUZZ_CHECK(mgmt_config_port_index(c, p->name) == (int)i, "port %u: index of '%s'",
+			   i, p->name);
+		FUZZ_CHECK(printable_string(p->devargs, MGMT_DEVARGS_MAX) && p->devargs[0],
+			   "port %u devargs", i);
+		FUZZ_CHECK(p->role <= MGMT_PORT_WAN, "port %u role %d", i, (int)p->role);
+		FUZZ_CHECK(p->mtu == 0 || (p->mtu >= 68 && p->mtu <= 9600), "mtu %u", p->mtu);
+		FUZZ_CHECK(pow2_in(p->rx_desc, 64, 16384), "rx_desc %u", p->rx_desc);
+		FUZZ_CHECK(pow2_in(p->tx_desc, 64, 16384), "tx_desc %u", p->tx_desc);
+		if (p->role != MGMT_PORT_WAN) {
+			FUZZ_CHECK(first[p->role] < 0, "two ports with role %d", (int)p->role);
+			first[p->role] = (int)i;
+		}
+	}
+	FUZZ_CHECK((first[MGMT_PORT_INSIDE] < 0) == (first[MGMT_PORT_OUTSIDE] < 0),
+		   "inside without outside or the reverse");
+	FUZZ_CHECK(mgmt_config_port_by_role(c, MGMT_PORT_INSIDE) == first[MGMT_PORT_INSIDE],
+		   "port_by_role(inside)");
+	FUZZ_CHECK(mgmt_config_port_by_role(c, MGMT_PORT_OUTSIDE) == first[MGMT_PORT_OUTSIDE],
+		   "port_by_role(outside)");
+	for (unsigned i = c->n_ports; i < MGMT_PORTS_MAX; i++)
+		FUZZ_CHECK(all_zero(&c->ports[i], sizeof(c->ports[i])), "port %u not zero", i);
+
+	FUZZ_CHECK(c->n_addrs <= MGMT_ADDRS_MAX, "%u addresses", c->n_addrs);
+	for (unsigned i = 0; i < c->n_addrs; i++) {
+		const struct mgmt_addr *a = &c->addrs[i];
+		uint32_t ip = ntohl(a->ip), gw = ntohl(a->gateway), mask;
+
+		FUZZ_CHECK(valid_name(a->name), "address %u name", i);
+		FUZZ_CHECK(a->port < c->n_ports, "address %u port %u", i, a->port);
+		FUZZ_CHECK(c->ports[a->port].role != MGMT_PORT_INSIDE, "address %u on inside", i);
+		FUZZ_CHECK(a->prefix_len >= 1 && a->prefix_len <= 32, "prefix %u", a->prefix_len);
+		mask = a->prefix_len == 32 ? 0xffffffffu : ~(0xffffffffu >> a->prefix_len);
+		if (a->prefix_len < 31)
+			FUZZ_CHECK((ip & ~mask) != 0 && (ip & ~mask) != ~mask,
+				   "address %u is its network's or broadcast address", i);
+		if (a->has_gateway) {
+			FUZZ_CHECK((gw & mask) == (ip & mask) && gw != ip,
+				   "address %u: gateway off its prefix, or itself", i);
+		} else {
+			FUZZ_CHECK(a->gateway == 0, "address %u: gateway without has_gateway", i);
+		}
+		for (unsigned j = 0; j < i; j++) {
+			FUZZ_CHECK(strcmp(c->addrs[j].name, a->name) != 0, "address names %u %u", j,
+				   i);
+			FUZZ_CHECK(c->addrs[j].ip != a->ip, "addresses %u %u share an IP", j, i);
+		}
+	}
+	for (unsigned i = c->n_addrs; i < MGMT_ADDRS_MAX; i++)
+		FUZZ_CHECK(all_zero(&c->addrs[i], sizeof(c->addrs[i])), "address %u not zero", i);
+
+	FUZZ_CHECK(c->n_services <= MGMT_SERVICES_MAX, "%u services", c->n_services);
+	for (unsigned i = 0; i < c->n_services; i++) {
+		const struct mgmt_service *sv = &c->services[i];
+
+		FUZZ_CHECK(valid_name(sv->name), "service %u name", i);
+		FUZZ_CHECK(sv->kind <= MGMT_SVC_SOURCE, "service %u kind %d", i, (int)sv->kind);
+		if (sv->listen_port)
+			FUZZ_CHECK(sv->connect_ip == 0 && sv->connect_port == 0,
+				   "service %u listens and connects", i);
+		else
+			FUZZ_CHECK(sv->connect_port != 0, "service %u neither listens nor connects",
+				   i);
+		FUZZ_CHECK(sv->from_addr < c->n_addrs, "service %u from address %u", i,
+			   sv->from_addr);
+		FUZZ_CHECK(sv->connections >= 1 && sv->connections <= 100000,
+			   "service %u connections %u", i, sv->connections);
+		FUZZ_CHECK(sv->bytes >= 1 && sv->bytes <= (1ull << 50), "service %u bytes %llu", i,
+			   (unsigned long long)sv->bytes);
+		FUZZ_CHECK(sv->sndbuf == 0 || (sv->sndbuf >= 4096 && sv->sndbuf <= (1u << 30)),
+			   "service %u sndbuf %u", i, sv->sndbuf);
+		FUZZ_CHECK(sv->rcvbuf == 0 || (sv->rcvbuf >= 4096 && sv->rcvbuf <= (1u << 30)),
+			   "service %u rcvbuf %u", i, sv->rcvbuf);
+		FUZZ_CHECK(sv->cc[0] == '\0' || strcmp(sv->cc, "cubic") == 0 ||
+				   strcmp(sv->cc, "newreno") == 0 || strcmp(sv->cc, "reno") == 0,
+			   "service %u cc", i);
+		for (unsigned j = 0; j < i; j++) {
+			FUZZ_CHECK(strcmp(c->services[j].name, sv->name) != 0,
+				   "service names %u %u", j, i);
+			FUZZ_CHECK(!sv->listen_port ||
+					   c->services[j].listen_port != sv->listen_port,
+				   "services %u %u listen on one port", j, i);
+		}
+	}
+	for (unsigned i = c->n_services; i < MGMT_SERVICES_MAX; i++)
+		FUZZ_CHECK(all_zero(&c->services[i], sizeof(c->services[i])), "service %u not zero",
+			   i);
+
+	FUZZ_CHECK(c->workers >= 1 && c->workers <= 16, "workers %u", c->workers);
+	FUZZ_CHECK(c->idle_sleep_us <= 100000, "idle_sleep_us %u", c->idle_sleep_us);
+	FUZZ_CHECK(c->burst >= 1 && c->burst <= 256, "burst %u", c->burst);
+	FUZZ_CHECK(c->mbufs >= 512 && c->mbufs <= 1048575, "mbufs %u", c->mbufs);
+	FUZZ_CHECK(c->mbuf_cache <= 512 && 3ull * c->mbuf_cache <= 2ull * c->mbufs, "cache %u",
+		   c->mbuf_cache);
+	FUZZ_CHECK(c->arp_timeout_s >= 1 && c->arp_timeout_s <= 86400, "timeout %u",
+		   c->arp_timeout_s);
+	FUZZ_CHECK(pow2_in(c->arp_entries, 16, 65536), "arp entries %u", c->arp_entries);
+	FUZZ_CHECK(level_name(c->log_level) != NULL, "log level %d", c->log_level);
+}
+
+/* Lines a message may name: 1 + every byte that may end a line (LF, CR, and
+ * the last bytes of NEL, LS and PS in UTF-8 and UTF-16), an upper bound. */
+static unsigned long max_line(const uint8_t *d, size_t n)
+{
+	unsigned long lines = 1;
+
+	for (size_t i = 0; i < n; i++)
+		if (d[i] == '\n' || d[i] == '\r' || d[i] == 0x85 || d[i] == 0xa8 || d[i] == 0xa9 ||
+		    d[i] == 0x28 || d[i] == 0x29)
+			lines++;
+	return lines;
+}
+
+static void check_bad(const uint8_t *data, size_t size, const struct mgmt_config *c,
+		      const char *err)
+{
+	const char *p = err + strlen(NAME ":");
+	unsigned long line = 0;
+	size_t digits;
+
+	FUZZ_CHECK(all_zero(c, sizeof(*c)), "cfg not zeroed on failure (%s)", err);
+	FUZZ_CHECK(printable_string(err, MGMT_ERR_MAX), "err not one printable line");
+	FUZZ_CHECK(strncmp(err, NAME ":", strlen(NAME ":")) == 0, "err '%s'", err);
+	digits = strspn(p, "0123456789");
+	FUZZ_CHECK(digits > 0 && digits < 11 && p[0] != '0', "no line in '%s'", err);
+	for (size_t i = 0; i < digits; i++)
+		line = line * 10 + (unsigned long)(p[i] - '0');
+	FUZZ_CHECK(line <= max_line(data, size), "line %lu past the end (%zu bytes): '%s'", line,
+		   size, err);
+	p += digits;
+	FUZZ_CHECK(p[0] == ':' && p[1] == ' ' && p[2] != '\0' && strstr(p + 2, ": ") != NULL,
+		   "not 'FILE:LINE: KEY: reason': '%s'", err);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct mgmt_config c1, c2;
+	static struct out yaml;
+	char err1[MGMT_ERR_MAX], err2[MGMT_ERR_MAX];
+	int rc1, rc2;
+
+	memset(&c1, 0xa5, sizeof(c1));
+	memset(err1, 'x', sizeof(err1));
+	rc1 = mgmt_config_parse((const char *)data, size, NAME, &c1, err1);
+
+	memset(&c2, 0x5a, sizeof(c2));
+	memset(err2, 'y', sizeof(err2));
+	rc2 = mgmt_config_parse((const char *)data, size, NAME, &c2, err2);
+	FUZZ_CHECK(rc1 == rc2 && strcmp(err1, err2) == 0 && memcmp(&c1, &c2, sizeof(c1)) == 0,
+		   "two parses differ: %d '%s' / %d '%s'", rc1, err1, rc2, err2);
+
+	if (rc1 != 0) {
+		FUZZ_CHECK(rc1 == -1, "rc %d", rc1);
+		check_bad(data, size, &c1, err1);
+		return 0;
+	}
+	FUZZ_CHECK(err1[0] == '\0', "success with err '%s'", err1);
+	check_good(&c1);
+
+	write_yaml(&c1, &yaml);
+	rc2 = mgmt_config_parse(yaml.b, yaml.n, "roundtrip.yaml", &c2, err2);
+	FUZZ_CHECK(rc2 == 0, "written back, the configuration fails: %s\n%.*s", err2, (int)yaml.n,
+		   yaml.b);
+	FUZZ_CHECK(memcmp(&c1, &c2, sizeof(c1)) == 0,
+		   "written back, the configuration reads differently:\n%.*s", (int)yaml.n, yaml.b);
+	return 0;
+}
