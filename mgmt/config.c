@@ -4,11 +4,12 @@
  *
  * Three passes over the same bytes, all bounded by the length given:
  *
- *  1. cfg_walk(), a small libyaml event walk, checks what libcyaml reports
- *     badly or not at all: syntax errors (with their line), aliases, nesting
- *     deeper than CFG_DEPTH_MAX, non-scalar keys, several documents.  The same
- *     walk, given a key path such as "ports[1].role", finds the line of that
- *     key (cfg_locate()): libcyaml keeps no line numbers in the loaded data.
+ *  1. mgmt_yaml_check() (yaml_walk.c), a small libyaml event walk, checks
+ *     what libcyaml reports badly or not at all: syntax errors (with their
+ *     line), aliases, nesting too deep, non-scalar keys, several documents.
+ *     libcyaml keeps no line numbers in the loaded data, so every error's
+ *     line comes from the same walk given the key path, such as
+ *     "ports[1].role" (mgmt_yaml_locate()).
  *  2. libcyaml loads the document against a schema in which every scalar is
  *     a string (struct raw_config).  Its error messages and backtrace are
  *     captured by a log function and turned into "KEY: reason".
@@ -19,6 +20,7 @@
  * Every error is "FILE:LINE: KEY: reason", or "FILE: reason" for I/O errors.
  */
 #include "mgmt/config.h"
+#include "mgmt/yaml_walk.h"
 
 #include <arpa/inet.h>
 #include <cyaml/cyaml.h>
@@ -32,10 +34,8 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
-#include <yaml.h>
 
-#define CFG_DEPTH_MAX 32 /* nesting levels accepted by cfg_walk() */
-#define CFG_PATH_MAX 256 /* longest key path tracked */
+#define CFG_PATH_MAX MGMT_YAML_PATH_MAX /* longest key path tracked */
 #define CFG_REASON_MAX 320 /* one reason, before "FILE:LINE: KEY: " */
 #define CFG_SHOW_MAX 48 /* bytes of a user value quoted in a message */
 #define CFG_NUM_LEN_MAX 255 /* longest number string accepted from libcyaml */
@@ -90,287 +90,17 @@ __attribute__((format(printf, 4, 5))) static int cfg_fail_at(const struct cfg_ct
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	if (c->buf && line > 1) {
+		/* libyaml's marks at the end of the text may name a line past it */
+		unsigned last = mgmt_yaml_last_line(c->buf, c->len);
+
+		if (line > last)
+			line = last;
+	}
 	snprintf(c->err, MGMT_ERR_MAX, "%s:%u: %s: %s", c->name, line ? line : 1,
 		 key && *key ? key : CFG_ROOT_KEY, reason);
 	cfg_sanitize(c->err);
 	return -1;
-}
-
-/* ------------------------------------------------------------------------ */
-/* libyaml walk: structural checks and key path -> line                     */
-
-enum { WALK_MAP, WALK_SEQ };
-
-struct walk_frame {
-	unsigned char kind;
-	bool expect_key; /* WALK_MAP: the next node is a key */
-	bool path_ok; /* the container's own path fitted in walk.path */
-	size_t path_len; /* length of the container's own path */
-	unsigned idx; /* WALK_SEQ: index of the next entry */
-	unsigned key_line;
-};
-
-struct walk {
-	/* locate mode: the nth node whose path is target */
-	const char *target;
-	unsigned nth;
-	unsigned hits;
-	unsigned found_line;
-
-	char path[CFG_PATH_MAX]; /* path of the current node */
-	bool path_ok; /* false: path was too long, or odd key */
-	struct walk_frame fr[CFG_DEPTH_MAX];
-	unsigned depth;
-	unsigned docs;
-	bool root_seen;
-
-	/* first structural problem */
-	unsigned err_line;
-	char err_key[CFG_PATH_MAX + 4];
-	char err_reason[CFG_REASON_MAX];
-};
-
-__attribute__((format(printf, 3, 4))) static int walk_error(struct walk *w, unsigned line,
-							    const char *fmt, ...)
-{
-	va_list ap;
-
-	w->err_line = line;
-	snprintf(w->err_key, sizeof(w->err_key), "%s%s", w->path, w->path_ok ? "" : "...");
-	va_start(ap, fmt);
-	vsnprintf(w->err_reason, sizeof(w->err_reason), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* A key shown bare in a key path; any other key is shown in double quotes. */
-static bool cfg_plain_key(const char *k, size_t n)
-{
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!k[i] || !strchr(CFG_NAME_CHARS, k[i]))
-			return false;
-	return true;
-}
-
-/* Set w->path to the path of frame f (NULL: root) plus one component. */
-static void walk_set_path(struct walk *w, const struct walk_frame *f, const char *comp,
-			  size_t comp_len, bool is_index)
-{
-	size_t base = f ? f->path_len : 0;
-	size_t sep = (!is_index && base) ? 1 : 0;
-	size_t quote = (!is_index && !cfg_plain_key(comp, comp_len)) ? 1 : 0;
-	char *p;
-
-	w->path[base] = '\0';
-	w->path_ok = f ? f->path_ok : true;
-	if (!w->path_ok)
-		return;
-	if (memchr(comp, '\0', comp_len) || base + sep + comp_len + 2 * quote >= sizeof(w->path)) {
-		w->path_ok = false;
-		return;
-	}
-	p = w->path + base;
-	if (sep)
-		*p++ = '.';
-	if (quote)
-		*p++ = '"';
-	memcpy(p, comp, comp_len);
-	p += comp_len;
-	if (quote)
-		*p++ = '"';
-	*p = '\0';
-}
-
-static unsigned walk_line(const yaml_mark_t *m)
-{
-	return m->line < UINT_MAX - 1 ? (unsigned)m->line + 1 : UINT_MAX;
-}
-
-/* A node event (scalar, alias, start of a sequence or mapping). 1: target found. */
-static int walk_node(struct walk *w, const yaml_event_t *ev)
-{
-	struct walk_frame *top = w->depth ? &w->fr[w->depth - 1] : NULL;
-	unsigned line = walk_line(&ev->start_mark);
-	unsigned node_line = line;
-
-	if (top && top->kind == WALK_MAP && top->expect_key) {
-		if (ev->type != YAML_SCALAR_EVENT) {
-			walk_set_path(w, top, "", 0, true); /* the mapping's own path */
-			return walk_error(w, line, "a mapping key must be a plain value");
-		}
-		walk_set_path(w, top, (const char *)ev->data.scalar.value, ev->data.scalar.length,
-			      false);
-		top->key_line = line;
-		top->expect_key = false;
-		return 0;
-	}
-	if (top && top->kind == WALK_SEQ) {
-		char ix[16];
-		int n = snprintf(ix, sizeof(ix), "[%u]", top->idx);
-
-		walk_set_path(w, top, ix, (size_t)n, true);
-		if (top->idx < UINT_MAX)
-			top->idx++;
-	} else if (top) {
-		node_line = top->key_line; /* the value of a key: report the key's line */
-		top->expect_key = true;
-	} else {
-		w->path[0] = '\0';
-		w->path_ok = true;
-		w->root_seen = true;
-	}
-	if (ev->type == YAML_ALIAS_EVENT)
-		return walk_error(w, line, "YAML aliases (*%.40s) are not supported",
-				  (const char *)ev->data.alias.anchor);
-
-	if (w->target && w->path_ok && strcmp(w->path, w->target) == 0 && ++w->hits == w->nth) {
-		w->found_line = node_line;
-		return 1;
-	}
-
-	if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
-		struct walk_frame *f;
-
-		if (w->depth >= CFG_DEPTH_MAX)
-			return walk_error(w, line, "nested deeper than %d levels", CFG_DEPTH_MAX);
-		f = &w->fr[w->depth++];
-		f->kind = ev->type == YAML_MAPPING_START_EVENT ? WALK_MAP : WALK_SEQ;
-		f->expect_key = f->kind == WALK_MAP;
-		f->path_ok = w->path_ok;
-		f->path_len = strlen(w->path);
-		f->idx = 0;
-		f->key_line = line;
-	}
-	return 0;
-}
-
-static void walk_parse_error(struct walk *w, const yaml_parser_t *p, const char *buf, size_t len)
-{
-	unsigned line;
-
-	if (p->error == YAML_MEMORY_ERROR) {
-		walk_error(w, 1, "out of memory");
-		return;
-	}
-	if (p->error == YAML_READER_ERROR) {
-		/* The reader gives a byte offset, no mark: count the lines. */
-		size_t end = p->problem_offset < len ? p->problem_offset : len;
-
-		line = 1;
-		for (size_t i = 0; i < end; i++)
-			if (buf[i] == '\n' && line < UINT_MAX)
-				line++;
-		if (p->problem_value >= 0)
-			walk_error(w, line, "invalid input: %s (0x%02X)",
-				   p->problem ? p->problem : "bad byte",
-				   (unsigned)p->problem_value);
-		else
-			walk_error(w, line, "invalid input: %s",
-				   p->problem ? p->problem : "bad byte");
-		return;
-	}
-	line = walk_line(&p->problem_mark);
-	if (p->context)
-		walk_error(w, line, "YAML syntax error: %s (%s on line %u)",
-			   p->problem ? p->problem : "unknown", p->context,
-			   walk_line(&p->context_mark));
-	else
-		walk_error(w, line, "YAML syntax error: %s", p->problem ? p->problem : "unknown");
-}
-
-/*
- * Walk the YAML events of buf[0..len).  Without a target: return -1 with
- * w->err_* set on the first structural problem, else 0.  With a target: stop
- * at its nth occurrence (w->found_line), errors are ignored.
- */
-static int cfg_walk(const char *buf, size_t len, const char *target, unsigned nth, struct walk *w)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	bool end;
-	int rc = 0;
-
-	memset(w, 0, sizeof(*w));
-	w->target = target;
-	w->nth = nth ? nth : 1;
-	w->path_ok = true;
-	if (!yaml_parser_initialize(&p))
-		return walk_error(w, 1, "out of memory");
-	yaml_parser_set_input_string(&p, (const unsigned char *)(len ? buf : ""), len);
-	for (;;) {
-		if (!yaml_parser_parse(&p, &ev)) {
-			walk_parse_error(w, &p, buf, len);
-			rc = -1;
-			break;
-		}
-		switch (ev.type) {
-		case YAML_DOCUMENT_START_EVENT:
-			w->path[0] = '\0';
-			w->path_ok = true;
-			if (++w->docs > 1)
-				rc = walk_error(w, walk_line(&ev.start_mark),
-						"only one YAML document is allowed");
-			break;
-		case YAML_SCALAR_EVENT:
-		case YAML_ALIAS_EVENT:
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			rc = walk_node(w, &ev);
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			if (w->depth)
-				w->depth--;
-			break;
-		default:
-			break;
-		}
-		end = ev.type == YAML_STREAM_END_EVENT;
-		yaml_event_delete(&ev);
-		if (rc || end)
-			break;
-	}
-	yaml_parser_delete(&p);
-	return rc;
-}
-
-/*
- * Line of the nth occurrence of key path @p path.  If the path is not in the
- * document (a missing key, a truncated path), the line of its nearest
- * ancestor; 1 if nothing matches.
- */
-static unsigned cfg_locate(const char *buf, size_t len, const char *path, unsigned nth)
-{
-	char p[CFG_PATH_MAX];
-	struct walk *w = malloc(sizeof(*w));
-	unsigned line = 1;
-
-	if (!w)
-		return 1;
-	snprintf(p, sizeof(p), "%s", path);
-	for (;;) {
-		char *dot, *br, *cut;
-
-		if (cfg_walk(buf, len, p, nth, w) > 0) {
-			line = w->found_line;
-			break;
-		}
-		if (!*p)
-			break;
-		/* drop the last component: ".key" or "[n]" */
-		dot = strrchr(p, '.');
-		br = strrchr(p, '[');
-		cut = !dot || (br && br > dot) ? br : dot;
-		if (cut)
-			*cut = '\0';
-		else
-			p[0] = '\0';
-		nth = 1;
-	}
-	free(w);
-	return line;
 }
 
 __attribute__((format(printf, 4, 5))) static int
@@ -382,7 +112,7 @@ cfg_fail_nth(const struct cfg_ctx *c, const char *key, unsigned nth, const char 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	return cfg_fail_at(c, cfg_locate(c->buf, c->len, key, nth), key, "%s", reason);
+	return cfg_fail_at(c, mgmt_yaml_locate(c->buf, c->len, key, nth), key, "%s", reason);
 }
 
 #define cfg_fail(c, key, ...) cfg_fail_nth(c, key, 1, __VA_ARGS__)
@@ -431,12 +161,26 @@ struct raw_log {
 	char *level;
 };
 
+struct raw_service {
+	char *name;
+	char *kind;
+	char *listen;
+	char *connect;
+	char *from;
+	char *connections;
+	char *bytes;
+	char *sndbuf;
+	char *rcvbuf;
+	char *cc;
+};
 struct raw_config {
 	struct raw_eal eal;
 	struct raw_port *ports;
 	unsigned ports_count;
 	struct raw_addr *addresses;
 	unsigned addresses_count;
+	struct raw_service *services;
+	unsigned services_count;
 	struct raw_workers workers;
 	struct raw_mempool mempool;
 	struct raw_arp arp;
@@ -507,12 +251,32 @@ static const cyaml_schema_field_t log_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t service_fields[] = {
+	STR("name", CYAML_FLAG_DEFAULT, struct raw_service, name, 1, MGMT_NAME_MAX - 1),
+	STR("kind", CYAML_FLAG_DEFAULT, struct raw_service, kind, 1, 16),
+	NUM("listen", struct raw_service, listen),
+	STR("connect", CYAML_FLAG_OPTIONAL, struct raw_service, connect, 0, CFG_ADDR_LEN_MAX),
+	STR("from", CYAML_FLAG_OPTIONAL, struct raw_service, from, 1, MGMT_NAME_MAX - 1),
+	NUM("connections", struct raw_service, connections),
+	NUM("bytes", struct raw_service, bytes),
+	NUM("sndbuf", struct raw_service, sndbuf),
+	NUM("rcvbuf", struct raw_service, rcvbuf),
+	STR("cc", CYAML_FLAG_OPTIONAL, struct raw_service, cc, 1, 15),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t service_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_service, service_fields),
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING("eal", CYAML_FLAG_DEFAULT, struct raw_config, eal, eal_fields),
 	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_config, ports, &port_schema, 1,
 			     MGMT_PORTS_MAX),
 	CYAML_FIELD_SEQUENCE("addresses", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct raw_config, addresses, &addr_schema, 0, MGMT_ADDRS_MAX),
+	CYAML_FIELD_SEQUENCE("services", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct raw_config, services, &service_schema, 0, MGMT_SERVICES_MAX),
 	CYAML_FIELD_MAPPING("workers", CYAML_FLAG_OPTIONAL, struct raw_config, workers,
 			    workers_fields),
 	CYAML_FIELD_MAPPING("mempool", CYAML_FLAG_OPTIONAL, struct raw_config, mempool,
@@ -681,20 +445,21 @@ static int cfg_cyaml_error(const struct cfg_ctx *c, const struct cyaml_capture *
 			continue;
 		arg = r + pl;
 		bt_path(cap, cap->n && cap->fr[0].kind == BT_FIELD ? 1 : 0, path, sizeof(path));
-		/* raw: to find the key, as cfg_walk() spells it; key: to show it */
-		q = cfg_plain_key(arg, strlen(arg)) ? "" : "\"";
+		/* raw: to find the key, as the walk spells it; key: to show it */
+		q = mgmt_yaml_plain_key(arg, strlen(arg)) ? "" : "\"";
 		k = snprintf(raw, sizeof(raw), "%s%s%s%s%s", path, *path ? "." : "", q, arg, q);
 		if (k < 0 || (size_t)k >= sizeof(raw))
 			memcpy(raw, path, sizeof(raw)); /* too long to find: find its mapping */
 		snprintf(key, sizeof(key), "%s%s%s%s%s", path, *path ? "." : "", q,
 			 cfg_show(show, arg), q);
 		if (i == 0)
-			return cfg_fail_at(c, cfg_locate(c->buf, c->len, raw, 1), key,
+			return cfg_fail_at(c, mgmt_yaml_locate(c->buf, c->len, raw, 1), key,
 					   "unknown key");
 		if (i == 1)
-			return cfg_fail_at(c, cfg_locate(c->buf, c->len, path, 1), key,
+			return cfg_fail_at(c, mgmt_yaml_locate(c->buf, c->len, path, 1), key,
 					   "required key missing");
-		return cfg_fail_at(c, cfg_locate(c->buf, c->len, raw, 2), key, "duplicate key");
+		return cfg_fail_at(c, mgmt_yaml_locate(c->buf, c->len, raw, 2), key,
+				   "duplicate key");
 	}
 
 	bt_path(cap, 0, path, sizeof(path));
@@ -725,7 +490,7 @@ static int cfg_cyaml_error(const struct cfg_ctx *c, const struct cyaml_capture *
 
 		bt_path(cap, cap->n && cap->fr[0].kind == BT_ENTRY ? 1 : 0, path, sizeof(path));
 		snprintf(entry, sizeof(entry), "%s[%u]", path, u1);
-		return cfg_fail_at(c, cfg_locate(c->buf, c->len, entry, 1), path,
+		return cfg_fail_at(c, mgmt_yaml_locate(c->buf, c->len, entry, 1), path,
 				   "too many entries (at most %u)", u1);
 	}
 	if (rc == CYAML_ERR_ALIAS)
@@ -1040,6 +805,124 @@ static int cfg_addr(const struct cfg_ctx *c, unsigned i, const struct raw_addr *
 	return 0;
 }
 
+/* A byte count: decimal, at most 2^50 (a petabyte). */
+static int cfg_bytes(const struct cfg_ctx *c, const char *key, const char *s, uint64_t dflt,
+		     uint64_t *out)
+{
+	char show[CFG_SHOW_MAX + 4];
+	uint64_t v = 0;
+
+	if (!s) {
+		*out = dflt;
+		return 0;
+	}
+	if (!*s)
+		return cfg_fail(c, key, "missing number (1..2^50)");
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return cfg_fail(c, key, "'%s' is not a decimal number (1..2^50)",
+					cfg_show(show, s));
+		if (v > (1ull << 50))
+			break;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v < 1 || v > (1ull << 50))
+		return cfg_fail(c, key, "%s is out of range (1..2^50)", cfg_show(show, s));
+	*out = v;
+	return 0;
+}
+
+static int cfg_service(const struct cfg_ctx *c, unsigned i, const struct raw_service *rs,
+		       struct mgmt_config *cfg)
+{
+	static const char *const kinds[] = {
+		[MGMT_SVC_ECHO] = "echo", [MGMT_SVC_SINK] = "sink", [MGMT_SVC_SOURCE] = "source"
+	};
+	struct mgmt_service *sv = &cfg->services[i];
+	char key[64], show[CFG_SHOW_MAX + 4];
+	unsigned v;
+
+	snprintf(key, sizeof(key), "services[%u].name", i);
+	if (!rs->name)
+		return cfg_fail(c, key, "required key missing");
+	if (cfg_name(c, key, rs->name, sv->name) < 0)
+		return -1;
+	for (unsigned j = 0; j < i; j++)
+		if (strcmp(cfg->services[j].name, sv->name) == 0)
+			return cfg_fail(c, key, "duplicate service name '%s' (also services[%u])",
+					sv->name, j);
+	snprintf(key, sizeof(key), "services[%u].kind", i);
+	if (!rs->kind)
+		return cfg_fail(c, key, "required key missing");
+	unsigned k;
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (strcmp(rs->kind, kinds[k]) == 0)
+			break;
+	if (k == sizeof(kinds) / sizeof(kinds[0]))
+		return cfg_fail(c, key, "unknown value '%s' (echo|sink|source)",
+				cfg_show(show, rs->kind));
+	sv->kind = (enum mgmt_service_kind)k;
+
+	snprintf(key, sizeof(key), "services[%u]", i);
+	if ((rs->listen != NULL) == (rs->connect != NULL))
+		return cfg_fail(c, key,
+				"needs exactly one of 'listen' (a port) and 'connect' "
+				"(a.b.c.d:port)");
+	if (rs->listen) {
+		snprintf(key, sizeof(key), "services[%u].listen", i);
+		if (cfg_uint(c, key, rs->listen, 1, 65535, false, 0, &v) < 0)
+			return -1;
+		sv->listen_port = (uint16_t)v;
+		for (unsigned j = 0; j < i; j++)
+			if (cfg->services[j].listen_port == sv->listen_port)
+				return cfg_fail(c, key, "port %u is also services[%u]'s", v, j);
+	} else {
+		uint32_t ip;
+		snprintf(key, sizeof(key), "services[%u].connect", i);
+		const char *p = cfg_parse_ipv4(rs->connect, &ip);
+		if (!p || *p != ':' || cfg_uint(c, key, p + 1, 1, 65535, false, 0, &v) < 0)
+			return p && *p == ':' ? -1
+					      : cfg_fail(c, key, "'%s' is not a.b.c.d:port",
+							 cfg_show(show, rs->connect));
+		sv->connect_ip = htonl(ip);
+		sv->connect_port = (uint16_t)v;
+	}
+	snprintf(key, sizeof(key), "services[%u].from", i);
+	if (rs->from) {
+		int a = -1;
+		for (unsigned j = 0; j < cfg->n_addrs; j++)
+			if (strcmp(cfg->addrs[j].name, rs->from) == 0)
+				a = (int)j;
+		if (a < 0)
+			return cfg_fail(c, key, "no address named '%s'", cfg_show(show, rs->from));
+		sv->from_addr = (uint16_t)a;
+	} else if (cfg->n_addrs == 0) {
+		return cfg_fail(c, key, "services need an address of the box ('addresses')");
+	}
+	snprintf(key, sizeof(key), "services[%u].connections", i);
+	if (cfg_uint(c, key, rs->connections, 1, 100000, false, 1, &sv->connections) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "services[%u].bytes", i);
+	if (cfg_bytes(c, key, rs->bytes, 1ull << 30, &sv->bytes) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "services[%u].sndbuf", i);
+	if (cfg_uint(c, key, rs->sndbuf, 4096, 1u << 30, true, 0, &sv->sndbuf) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "services[%u].rcvbuf", i);
+	if (cfg_uint(c, key, rs->rcvbuf, 4096, 1u << 30, true, 0, &sv->rcvbuf) < 0)
+		return -1;
+	if (rs->cc) {
+		snprintf(key, sizeof(key), "services[%u].cc", i);
+		if (strcmp(rs->cc, "cubic") != 0 && strcmp(rs->cc, "newreno") != 0 &&
+		    strcmp(rs->cc, "reno") != 0)
+			return cfg_fail(c, key, "unknown value '%s' (cubic|newreno|reno)",
+					cfg_show(show, rs->cc));
+		snprintf(sv->cc, sizeof(sv->cc), "%s", rs->cc);
+	}
+	cfg->n_services = i + 1;
+	return 0;
+}
+
 static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, struct mgmt_config *cfg)
 {
 	static const struct {
@@ -1056,6 +939,11 @@ static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, stru
 		return cfg_fail(c, "addresses", "too many entries (at most %d)", MGMT_ADDRS_MAX);
 	for (unsigned i = 0; i < r->addresses_count; i++)
 		if (cfg_addr(c, i, &r->addresses[i], cfg) < 0)
+			return -1;
+	if (r->services_count > MGMT_SERVICES_MAX)
+		return cfg_fail(c, "services", "too many entries (at most %d)", MGMT_SERVICES_MAX);
+	for (unsigned i = 0; i < r->services_count; i++)
+		if (cfg_service(c, i, &r->services[i], cfg) < 0)
 			return -1;
 
 	if (cfg_uint(c, "workers.count", r->workers.count, 1, 16, false, 1, &cfg->workers) < 0 ||
@@ -1110,7 +998,8 @@ int mgmt_config_parse(const char *buf, size_t len, const char *name, struct mgmt
 		.flags = CYAML_CFG_NO_ALIAS,
 	};
 	struct raw_config *raw = NULL;
-	struct walk *w;
+	struct mgmt_yaml_error ye;
+	bool has_root;
 	cyaml_err_t rc;
 	int ret;
 
@@ -1126,17 +1015,10 @@ int mgmt_config_parse(const char *buf, size_t len, const char *name, struct mgmt
 		c.buf = buf = "";
 	}
 
-	w = malloc(sizeof(*w));
-	if (!w)
-		return cfg_fail_at(&c, 1, NULL, "out of memory");
-	ret = cfg_walk(buf, len, NULL, 0, w);
-	if (ret < 0)
-		cfg_fail_at(&c, w->err_line, w->err_key, "%s", w->err_reason);
-	else if (!w->root_seen)
-		ret = cfg_fail_at(&c, 1, NULL, "empty configuration (eal and ports are required)");
-	free(w);
-	if (ret < 0)
-		return -1;
+	if (mgmt_yaml_check(buf, len, &has_root, &ye) < 0)
+		return cfg_fail_at(&c, ye.line, ye.key, "%s", ye.reason);
+	if (!has_root)
+		return cfg_fail_at(&c, 1, NULL, "empty configuration (eal and ports are required)");
 
 	memset(&cap, 0, sizeof(cap));
 	rc = cyaml_load_data((const uint8_t *)buf, len, &cy, &top_schema, (cyaml_data_t **)&raw,
