@@ -22,6 +22,7 @@
 #define MGMT_EAL_ARG_LEN 128 /**< one EAL argument, incl. NUL */
 #define MGMT_PORTS_MAX 8
 #define MGMT_ADDRS_MAX 16
+#define MGMT_SERVICES_MAX 8
 #define MGMT_ERR_MAX 512 /**< size of an error message buffer */
 
 enum mgmt_port_role {
@@ -50,6 +51,30 @@ struct mgmt_addr {
 	uint32_t gateway; /**< next hop, network byte order */
 };
 
+/**
+ * Built-in TCP services on the box's own stack, for testing paths and the
+ * stack itself (like inetd's echo/discard/chargen): they listen on every box
+ * address, or connect out.
+ */
+enum mgmt_service_kind {
+	MGMT_SVC_ECHO, /**< sends back what it receives */
+	MGMT_SVC_SINK, /**< reads and counts (and hashes) everything */
+	MGMT_SVC_SOURCE, /**< sends `bytes` of a pseudo-random stream, then closes */
+};
+
+struct mgmt_service {
+	char name[MGMT_NAME_MAX];
+	enum mgmt_service_kind kind;
+	uint16_t listen_port; /**< listen here (host order); 0: connect instead */
+	uint32_t connect_ip; /**< network order */
+	uint16_t connect_port; /**< host order */
+	uint16_t from_addr; /**< index into addrs: the source address to connect from */
+	unsigned connections; /**< connect: how many at once; default 1 */
+	uint64_t bytes; /**< source: bytes per connection; default 1 GiB */
+	uint32_t sndbuf, rcvbuf; /**< 0: the stack's defaults */
+	char cc[16]; /**< congestion control; "": the stack's default */
+};
+
 struct mgmt_config {
 	/** EAL arguments after argv[0], verbatim from `eal.args`. */
 	char eal_args[MGMT_EAL_ARGS_MAX][MGMT_EAL_ARG_LEN];
@@ -59,6 +84,8 @@ struct mgmt_config {
 	unsigned n_ports;
 	struct mgmt_addr addrs[MGMT_ADDRS_MAX];
 	unsigned n_addrs;
+	struct mgmt_service services[MGMT_SERVICES_MAX];
+	unsigned n_services;
 
 	/* workers: */
 	unsigned workers; /**< worker lcores; default 1 */

@@ -43,7 +43,7 @@ static int make_ifaces(struct proxy_dataplane *dp, char *err)
 		}
 		if (n == 0)
 			continue;
-		w0->ifc[pi] = tcpstack_iface_create(&dp->ports[pi].mac, addrs, n, &arp, dp->pool,
+		w0->ifc[pi] = tcpstack_iface_create(&dp->ports[pi].mac, addrs, n, &arp, dp->tx_pool,
 						    &w0->stats->tcp[pi]);
 		if (w0->ifc[pi] == NULL) {
 			snprintf(err, MGMT_ERR_MAX, "port %s: cannot create its stack",
@@ -64,6 +64,19 @@ static int make_workers(struct proxy_dataplane *dp, char *err)
 	}
 	if (make_ifaces(dp, err) != 0)
 		return -1;
+	/* One TCP for the box's addresses, on worker 0 with the rest of the
+	 * box's own stack (its counters live with port 0's). */
+	struct proxy_worker *w0 = &dp->workers[0];
+	struct tcpstack_tcp_params tp = { 0 };
+	w0->tcp = tcpstack_tcp_create(&tp, dp->tx_pool, &w0->stats->tcp_engine,
+				      proxy_worker_tcp_output, w0);
+	if (w0->tcp == NULL) {
+		snprintf(err, MGMT_ERR_MAX, "cannot create the TCP engine");
+		return -1;
+	}
+	for (unsigned pi = 0; pi < dp->n_ports; pi++)
+		if (w0->ifc[pi] != NULL)
+			w0->ifc[pi]->tcp = w0->tcp;
 	if (dp->n_workers > 1) {
 		dp->workers[0].redirect = rte_ring_create("mpgw_redirect0", 1024,
 							  (int)rte_socket_id(), RING_F_SC_DEQ);
@@ -107,8 +120,10 @@ struct proxy_dataplane *proxy_dataplane_create(const struct mgmt_config *cfg, ch
 		rte_zmalloc("mpgw_stats", sizeof(*dp->stats) * dp->n_workers, RTE_CACHE_LINE_SIZE);
 	dp->pool = rte_pktmbuf_pool_create("mpgw_mbufs", cfg->mbufs, cfg->mbuf_cache, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (dp->stats == NULL || dp->pool == NULL) {
-		snprintf(err, MGMT_ERR_MAX, "cannot allocate %u mbufs (%s): raise eal -m",
+	dp->tx_pool = rte_pktmbuf_pool_create("mpgw_tx_mbufs", cfg->mbufs, cfg->mbuf_cache, 0,
+					      RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (dp->stats == NULL || dp->pool == NULL || dp->tx_pool == NULL) {
+		snprintf(err, MGMT_ERR_MAX, "cannot allocate 2 x %u mbufs (%s): raise eal -m",
 			 cfg->mbufs, rte_strerror(rte_errno));
 		goto fail;
 	}
@@ -174,6 +189,10 @@ unsigned proxy_dataplane_destroy(struct proxy_dataplane *dp)
 		leaked = rte_mempool_in_use_count(dp->pool);
 		rte_mempool_free(dp->pool);
 	}
+	if (dp->tx_pool != NULL) {
+		leaked += rte_mempool_in_use_count(dp->tx_pool);
+		rte_mempool_free(dp->tx_pool);
+	}
 	rte_free(dp->stats);
 	free(dp);
 	return leaked;
@@ -215,6 +234,13 @@ void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f)
 				v);
 		}
 	}
+	for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++) {
+		uint64_t v = 0;
+		for (unsigned i = 0; i < dp->n_workers; i++)
+			v += dp->stats[i].tcp_engine.v[k];
+		if (v != 0 || strncmp(tcpstack_mib_names[k], "tcp_", 4) == 0)
+			fprintf(f, "counter tcp.%s %" PRIu64 "\n", tcpstack_mib_names[k], v);
+	}
 	for (unsigned k = 0; k < PROXY_MIB_MAX; k++) {
 		uint64_t v = 0;
 		for (unsigned i = 0; i < dp->n_workers; i++)
@@ -224,7 +250,9 @@ void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f)
 	for (unsigned i = 0; i < dp->n_workers; i++)
 		fprintf(f, "lcore %u busy_cycles %" PRIu64 " idle_cycles %" PRIu64 "\n",
 			dp->workers[i].lcore, dp->stats[i].busy_cycles, dp->stats[i].idle_cycles);
-	fprintf(f, "mempool in_use %u size %u\n", rte_mempool_in_use_count(dp->pool),
+	fprintf(f, "mempool rx in_use %u size %u\n", rte_mempool_in_use_count(dp->pool),
 		dp->pool->size);
+	fprintf(f, "mempool tx in_use %u size %u\n", rte_mempool_in_use_count(dp->tx_pool),
+		dp->tx_pool->size);
 	fflush(f);
 }

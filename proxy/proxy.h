@@ -32,7 +32,8 @@
 	X(DROP_NO_PEER_PORT, "drop_no_peer_port")             \
 	X(DROP_TO_BOX_NOT_LOCAL, "drop_to_box_mac_not_local") \
 	X(DROP_WAN_NOT_FOR_US, "drop_wan_not_for_us")         \
-	X(DROP_REDIRECT_FULL, "drop_redirect_ring_full")
+	X(DROP_REDIRECT_FULL, "drop_redirect_ring_full")      \
+	X(DROP_TCP_NO_PORT, "drop_tcp_source_not_ours")
 
 enum proxy_mib {
 #define PROXY_MIB_ENUM(id, name) PROXY_MIB_##id,
@@ -54,6 +55,7 @@ struct proxy_port_counters {
 struct proxy_lcore_stats {
 	struct proxy_port_counters port[MGMT_PORTS_MAX];
 	struct tcpstack_mib_counters tcp[MGMT_PORTS_MAX];
+	struct tcpstack_mib_counters tcp_engine; /**< the TCP engine's own */
 	uint64_t mib[PROXY_MIB_MAX];
 	uint64_t busy_cycles; /**< TSC cycles of loops that moved packets */
 	uint64_t idle_cycles; /**< TSC cycles of empty loops and sleeps */

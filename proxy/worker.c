@@ -4,8 +4,11 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include <string.h>
+
 #include <rte_cycles.h>
 
+#include "mgmt/mgmt.h"
 #include "proxy/worker.h"
 
 #define TICK_NS (10 * 1000 * 1000ull)
@@ -117,6 +120,25 @@ static void handle(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint
 	}
 }
 
+/* The TCP engine's output: out of the port that owns the source address. */
+void proxy_worker_tcp_output(void *ctx, struct rte_mbuf *m, uint64_t now)
+{
+	struct proxy_worker *w = ctx;
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *,
+								sizeof(struct rte_ether_hdr));
+	struct rte_mbuf *out[8];
+
+	for (unsigned pi = 0; pi < w->dp->n_ports; pi++) {
+		if (w->ifc[pi] == NULL || !tcpstack_iface_owns(w->ifc[pi], ip->src_addr))
+			continue;
+		unsigned n = tcpstack_iface_output(w->ifc[pi], m, now, out, RTE_DIM(out));
+		tx_add_all(w, pi, out, n);
+		return;
+	}
+	w->stats->mib[PROXY_MIB_DROP_TCP_NO_PORT]++;
+	rte_pktmbuf_free(m);
+}
+
 static unsigned poll_ports(struct proxy_worker *w, uint64_t now)
 {
 	struct proxy_dataplane *dp = w->dp;
@@ -176,9 +198,20 @@ int proxy_worker_main(void *arg)
 
 	/* Sleeps of a few microseconds must not round up to the default 50. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	for (unsigned i = 0; i < w->n_services; i++)
+		w->services[i].now = cycles_to_ns(prev, hz);
+	proxy_worker_start_services(w, cycles_to_ns(prev, hz));
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
 		uint64_t now = cycles_to_ns(prev, hz);
+		for (unsigned i = 0; i < w->n_services; i++)
+			w->services[i].now = now;
 		unsigned moved = poll_ports(w, now);
+
+		if (w->tcp != NULL && tcpstack_tcp_next_timer(w->tcp) <= now) {
+			tcpstack_tcp_timers(w->tcp, now);
+			for (unsigned pi = 0; pi < dp->n_ports; pi++)
+				tx_flush(w, pi);
+		}
 
 		if (now >= next_tick) {
 			timers(w, now);
@@ -192,7 +225,17 @@ int proxy_worker_main(void *arg)
 			sleep_us = sleep_us == 0 ? 1 : sleep_us * 2;
 			if (sleep_us > dp->cfg.idle_sleep_us)
 				sleep_us = dp->cfg.idle_sleep_us;
-			idle_sleep(sleep_us);
+			unsigned us = sleep_us;
+			if (w->tcp != NULL) {
+				/* Never sleep through a TCP timer. */
+				uint64_t due = tcpstack_tcp_next_timer(w->tcp);
+				if (due <= now)
+					us = 0;
+				else if (due - now < (uint64_t)us * 1000)
+					us = (unsigned)((due - now) / 1000);
+			}
+			if (us != 0)
+				idle_sleep(us);
 		}
 		uint64_t cur = rte_get_timer_cycles();
 		if (moved != 0)
@@ -204,9 +247,33 @@ int proxy_worker_main(void *arg)
 	return 0;
 }
 
+void proxy_worker_start_services(struct proxy_worker *w, uint64_t now)
+{
+	const struct mgmt_config *cfg = &w->dp->cfg;
+
+	if (w->tcp == NULL)
+		return;
+	for (unsigned i = 0; i < cfg->n_services; i++) {
+		const struct mgmt_service *sc = &cfg->services[i];
+		int rc = proxy_service_start(&w->services[i], sc, w->tcp, w->dp->tx_pool,
+					     cfg->addrs[sc->from_addr].ip, now);
+		if (rc != 0)
+			mgmt_log(LOG_ERR, "service %s: cannot start: %s", sc->name, strerror(-rc));
+		else
+			mgmt_log(LOG_INFO, "service %s: started", sc->name);
+	}
+	w->n_services = cfg->n_services;
+	for (unsigned pi = 0; pi < w->dp->n_ports; pi++)
+		tx_flush(w, pi);
+}
+
 void proxy_worker_release(struct proxy_worker *w)
 {
 	struct rte_mbuf *m;
+
+	/* Connections first: their queues hold mbufs of the pool. */
+	tcpstack_tcp_destroy(w->tcp);
+	w->tcp = NULL;
 
 	for (unsigned pi = 0; pi < MGMT_PORTS_MAX; pi++) {
 		for (uint16_t i = 0; i < w->tx[pi].n; i++)

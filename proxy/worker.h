@@ -9,6 +9,7 @@
 
 #include "proxy/classify.h"
 #include "proxy/proxy.h"
+#include "proxy/service.h"
 
 #define PROXY_BURST_MAX 256
 #define PROXY_TXBUF 512
@@ -26,6 +27,9 @@ struct proxy_worker {
 	/* The box's own stack, on worker 0 only: other workers hand frames for
 	 * it over through worker 0's redirect ring (one ARP cache per port). */
 	struct tcpstack_iface *ifc[MGMT_PORTS_MAX];
+	struct tcpstack_tcp *tcp; /* TCP to the box's addresses (worker 0) */
+	struct proxy_service services[MGMT_SERVICES_MAX];
+	unsigned n_services;
 	struct rte_ring *redirect;
 	struct proxy_classify_port cls[MGMT_PORTS_MAX];
 	struct proxy_txbuf tx[MGMT_PORTS_MAX];
@@ -33,7 +37,11 @@ struct proxy_worker {
 
 struct proxy_dataplane {
 	struct mgmt_config cfg;
-	struct rte_mempool *pool;
+	/* Two pools, so that what the box originates (TCP send queues, which
+	 * can be large) never starves the ports' receive rings: a sender
+	 * that cannot receive ACKs would deadlock. */
+	struct rte_mempool *pool; /* ports' receive rings */
+	struct rte_mempool *tx_pool; /* frames and payload the box originates */
 	struct proxy_port ports[MGMT_PORTS_MAX];
 	unsigned n_ports;
 	uint8_t port_index[RTE_MAX_ETHPORTS]; /* port_id -> index in ports[] */
@@ -45,6 +53,11 @@ struct proxy_dataplane {
 
 /* The lcore entry point; @arg is a struct proxy_worker. */
 int proxy_worker_main(void *arg);
+
+/* The TCP engine's output callback; ctx is the worker. */
+void proxy_worker_tcp_output(void *ctx, struct rte_mbuf *m, uint64_t now);
+/* Listen or connect for each configured service (on the worker's lcore). */
+void proxy_worker_start_services(struct proxy_worker *w, uint64_t now);
 
 /* Free what a worker still holds (its tx buffers, its ring, its stack). */
 void proxy_worker_release(struct proxy_worker *w);

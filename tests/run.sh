@@ -36,6 +36,13 @@ if [ $unit -eq 1 ]; then
 	for t in "$SAN"/tests/test_*; do
 		[ -x "$t" ] && run "unit-san/$(basename "$t")" "$t"
 	done
+	# Simulations: 1000 seeds each (SIM_SEEDS to change), plain and ASan.
+	for t in "$BUILD"/tests/sim_* "$SAN"/tests/sim_*; do
+		[ -x "$t" ] && run "sim/$(basename "$(dirname "$(dirname "$t")")")/$(basename "$t")" "$t"
+	done
+	run "lint (clang-format, cppcheck)" make --no-print-directory lint
+	# Every fuzz harness over its corpus and 20,000 mutations, under ASan.
+	run "fuzz-smoke (SANITIZE=1)" make --no-print-directory SANITIZE=1 fuzz-smoke
 fi
 if [ $net -eq 1 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
@@ -49,6 +56,7 @@ if [ $net -eq 1 ]; then
 	WORKERS=2 run "net/test_bridge (2 workers)" tests/net/test_bridge.sh "$BUILD"
 	# The gateway under ASan+UBSan.
 	run "net/test_bridge (SANITIZE=1)" tests/net/test_bridge.sh "$SAN"
+	MB=64 LOSSY_MB=8 run "net/test_tcp_kernel (SANITIZE=1)" tests/net/test_tcp_kernel.sh "$SAN"
 fi
 
 echo

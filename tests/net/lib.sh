@@ -27,6 +27,9 @@ tb_log() { echo "# $*"; }
 tb_cleanup() {
 	local rc=$? pid ns
 	set +e
+	if [ -n "${TB_CC_ALLOWED_SAVED:-}" ]; then
+		sysctl -qw net.ipv4.tcp_allowed_congestion_control="$TB_CC_ALLOWED_SAVED"
+	fi
 	for ((i = ${#TB_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${TB_PIDS[i]}
 		kill -0 "$pid" 2>/dev/null || continue
@@ -69,6 +72,21 @@ tb_ns() { # NAME: create namespace $TB-NAME with lo up
 	TB_NS+=("$ns")
 	ip -n "$ns" link set lo up
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+}
+
+# Kernel baselines name their congestion control. A namespace may only pick
+# one from the allowed list, which is global: add it, restore at cleanup.
+tb_kernel_cc() { # CC NS...
+	local cc=$1 ns; shift
+	local allowed
+	allowed=$(sysctl -n net.ipv4.tcp_allowed_congestion_control)
+	if ! echo " $allowed " | grep -q " $cc "; then
+		TB_CC_ALLOWED_SAVED=${TB_CC_ALLOWED_SAVED:-$allowed}
+		sysctl -qw net.ipv4.tcp_allowed_congestion_control="$allowed $cc"
+	fi
+	for ns in "$@"; do
+		tb_exec "$ns" sysctl -qw net.ipv4.tcp_congestion_control="$cc"
+	done
 }
 
 tb_exec() { # NAME COMMAND...: run in namespace $TB-NAME
@@ -139,7 +157,7 @@ tb_gw_config() { # SIDE(a|b) NPATHS WORKERS > yaml
 	for ((k = 1; k <= w; k++)); do lcores="$lcores,$k@$((k % 2))"; done
 	cat <<EOF
 eal:
-  args: [--no-huge, --no-pci, -m, "128", --file-prefix, $TB-gw$s, --lcores, "$lcores", --no-telemetry, --log-level, "*:warning"]
+  args: [--no-huge, --no-pci, -m, "320", --file-prefix, $TB-gw$s, --lcores, "$lcores", --no-telemetry, --log-level, "*:warning"]
 ports:
   - name: inside
     devargs: net_af_packet0,iface=in,qpairs=$w,framecnt=2048
@@ -170,14 +188,17 @@ EOF
     gateway: 198.18.$((wanbase + i)).1
 EOF
 	done
+	# Extra YAML for this side (e.g. services), from the caller.
+	local extra_var="TB_GW_EXTRA_$s"
+	[ -n "${!extra_var:-}" ] && printf '%s\n' "${!extra_var}"
 	cat <<EOF
 workers:
   count: $w
   idle_sleep_us: 200
   burst: 32
 mempool:
-  mbufs: 4095
-  cache: 128
+  mbufs: 32767
+  cache: 256
 arp:
   timeout_s: 300
   entries: 256
@@ -199,9 +220,9 @@ tb_gw_start() { # SIDE(a|b): start mpgwd in $TB-gwSIDE, wait until it runs
 tb_gw_stats() { # SIDE: print the gateway's counters (SIGUSR1) to stdout
 	local s=$1 pid log=$TB_DIR/gw$1.log before
 	pid=$(eval echo "\$TB_GW_PID_$s")
-	before=$(grep -c '^mempool ' "$log" || true)
+	before=$(grep -c '^mempool tx ' "$log" || true)
 	kill -USR1 "$pid"
-	tb_wait_for 5 test "$(grep -c '^mempool ' "$log")" -gt "$before" || return 1
+	tb_wait_for 5 test "$(grep -c '^mempool tx ' "$log")" -gt "$before" || return 1
 	# The last complete block: from the last "port inside" line on.
 	awk '/^port inside /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$log" |
 		grep -E '^(port|counter|lcore|mempool) '
@@ -268,6 +289,12 @@ tb_topology() { # NPATHS WORKERS SPEC0 [SPEC1 ...]
 	for ((i = 1; i < n; i++)); do
 		tb_exec ra ip route add "198.18.$((20 + i)).0/24" via "198.18.$((30 + i)).2"
 		tb_exec rb ip route add "198.18.$((10 + i)).0/24" via "198.18.$((30 + i)).1"
+		# Whatever a path's addresses send goes over that path's link,
+		# whichever destination: a path is a path both ways.
+		tb_exec ra ip rule add from "198.18.$((10 + i)).2" table $((100 + i))
+		tb_exec ra ip route add default via "198.18.$((30 + i)).2" table $((100 + i))
+		tb_exec rb ip rule add from "198.18.$((20 + i)).2" table $((100 + i))
+		tb_exec rb ip route add default via "198.18.$((30 + i)).1" table $((100 + i))
 	done
 
 	tb_gw_config a "$n" "$w" >"$TB_DIR/gwa.yaml"
