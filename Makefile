@@ -38,6 +38,7 @@ SIM_SRCS := $(wildcard tests/sim/test_*.c)
 SIM_BINS := $(SIM_SRCS:tests/sim/test_%.c=$(BUILD)/tests/sim_%)
 
 TOOLS := $(BUILD)/linkem
+BENCH_BINS := $(BUILD)/bench/bench_tcp_mem
 
 .SECONDARY:
 .PHONY: all deps check check-unit check-net demo bench clean format cppcheck lint
@@ -71,6 +72,11 @@ $(BUILD)/linkem: tests/tools/linkem.c
 	$(call say,CC,$@)
 	$(Q)$(CC) -std=gnu11 $(CFLAGS) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -o $@ $< $(LDFLAGS) -lm
 
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/tests/sim/sim.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/tests/sim_%: $(BUILD)/tests/sim/test_%.o $(BUILD)/tests/sim/sim.o $(LIB)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -101,7 +107,7 @@ demo: deps
 
 # Figures, each a ratio against a baseline measured in the same run.
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@for b in tests/bench/bench_*.sh; do $$b $(BUILD) || exit 1; done
 
 format:

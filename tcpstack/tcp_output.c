@@ -168,9 +168,8 @@ static void send_segment(struct tcpstack_conn *c, uint32_t seq, uint32_t len, ui
 	th->tcp_urp = 0;
 	memcpy(th + 1, opts, olen);
 	tcpstack_ipv4_set_cksum(ip);
-	uint16_t sum = 0;
-	rte_raw_cksum_mbuf(m, HDRS_LEN, thlen + len, &sum);
-	uint32_t t = (uint32_t)sum + rte_ipv4_phdr_cksum(ip, 0);
+	uint32_t t = (uint32_t)tcpstack_cksum_mbuf(m, HDRS_LEN, thlen + len) +
+		     rte_ipv4_phdr_cksum(ip, 0);
 	t = (t & 0xffff) + (t >> 16);
 	t = (t & 0xffff) + (t >> 16);
 	th->cksum = (uint16_t)~t;

@@ -120,6 +120,11 @@ int tcpstack_ipv4_parse(void *pkt, uint32_t len, struct tcpstack_ipv4_view *v);
 /** Is the TCP, UDP or ICMP checksum of a validated packet right? UDP 0 = none. */
 bool tcpstack_l4_cksum_ok(const struct tcpstack_ipv4_view *v);
 
+/** One's-complement sum of @p len bytes, folded (not complemented). */
+uint16_t tcpstack_cksum_raw(const void *buf, size_t len);
+/** The same over @p len bytes of an mbuf chain from offset @p off. */
+uint16_t tcpstack_cksum_mbuf(const struct rte_mbuf *m, uint32_t off, uint32_t len);
+
 /** Compute and store the IPv4 header checksum. */
 void tcpstack_ipv4_set_cksum(struct rte_ipv4_hdr *ip);
 

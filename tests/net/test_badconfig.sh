@@ -13,7 +13,7 @@ pass=0 fail=0
 good() {
 	cat <<EOF
 eal:
-  args: [--no-huge, --no-pci, -m, "64", --file-prefix, $prefix]
+  args: [--no-huge, --no-pci, -m, "128", --file-prefix, $prefix]
 ports:
   - name: inside
     devargs: net_af_packet0,iface=lo
