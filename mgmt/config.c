@@ -638,6 +638,25 @@ static int cfg_eal(const struct cfg_ctx *c, const struct raw_eal *r, struct mgmt
 	return 0;
 }
 
+/* SECTION[i].name: required, a valid name, unique among the entries before
+ * it (whose names lie @stride bytes apart from @first). */
+static int cfg_entry_name(const struct cfg_ctx *c, const char *section, const char *noun,
+			  unsigned i, const char *raw, char *out, const char *first, size_t stride)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s[%u].name", section, i);
+	if (!raw)
+		return cfg_fail(c, key, "required key missing");
+	if (cfg_name(c, key, raw, out) < 0)
+		return -1;
+	for (unsigned j = 0; j < i; j++)
+		if (strcmp(first + j * stride, out) == 0)
+			return cfg_fail(c, key, "duplicate %s name '%s' (also %s[%u])", noun, out,
+					section, j);
+	return 0;
+}
+
 static int cfg_ports(const struct cfg_ctx *c, const struct raw_config *r, struct mgmt_config *cfg)
 {
 	int first[3] = { -1, -1, -1 };
@@ -650,15 +669,9 @@ static int cfg_ports(const struct cfg_ctx *c, const struct raw_config *r, struct
 		struct mgmt_port *p = &cfg->ports[i];
 		unsigned v;
 
-		snprintf(key, sizeof(key), "ports[%u].name", i);
-		if (!rp->name)
-			return cfg_fail(c, key, "required key missing");
-		if (cfg_name(c, key, rp->name, p->name) < 0)
+		if (cfg_entry_name(c, "ports", "port", i, rp->name, p->name, cfg->ports[0].name,
+				   sizeof(cfg->ports[0])) < 0)
 			return -1;
-		for (unsigned j = 0; j < i; j++)
-			if (strcmp(cfg->ports[j].name, p->name) == 0)
-				return cfg_fail(c, key, "duplicate port name '%s' (also ports[%u])",
-						p->name, j);
 
 		snprintf(key, sizeof(key), "ports[%u].devargs", i);
 		if (!rp->devargs)
@@ -726,15 +739,9 @@ static int cfg_addr(const struct cfg_ctx *c, unsigned i, const struct raw_addr *
 	const char *s;
 	int port;
 
-	snprintf(key, sizeof(key), "addresses[%u].name", i);
-	if (!ra->name)
-		return cfg_fail(c, key, "required key missing");
-	if (cfg_name(c, key, ra->name, a->name) < 0)
+	if (cfg_entry_name(c, "addresses", "address", i, ra->name, a->name, cfg->addrs[0].name,
+			   sizeof(cfg->addrs[0])) < 0)
 		return -1;
-	for (unsigned j = 0; j < i; j++)
-		if (strcmp(cfg->addrs[j].name, a->name) == 0)
-			return cfg_fail(c, key, "duplicate address name '%s' (also addresses[%u])",
-					a->name, j);
 
 	snprintf(key, sizeof(key), "addresses[%u].port", i);
 	if (!ra->port)
@@ -842,15 +849,9 @@ static int cfg_service(const struct cfg_ctx *c, unsigned i, const struct raw_ser
 	char key[64], show[CFG_SHOW_MAX + 4];
 	unsigned v;
 
-	snprintf(key, sizeof(key), "services[%u].name", i);
-	if (!rs->name)
-		return cfg_fail(c, key, "required key missing");
-	if (cfg_name(c, key, rs->name, sv->name) < 0)
+	if (cfg_entry_name(c, "services", "service", i, rs->name, sv->name, cfg->services[0].name,
+			   sizeof(cfg->services[0])) < 0)
 		return -1;
-	for (unsigned j = 0; j < i; j++)
-		if (strcmp(cfg->services[j].name, sv->name) == 0)
-			return cfg_fail(c, key, "duplicate service name '%s' (also services[%u])",
-					sv->name, j);
 	snprintf(key, sizeof(key), "services[%u].kind", i);
 	if (!rs->kind)
 		return cfg_fail(c, key, "required key missing");

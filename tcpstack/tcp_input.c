@@ -149,6 +149,24 @@ static void established(struct tcpstack_conn *c)
 	c->rto_count = 0;
 }
 
+/* Our SYN is acknowledged: the send side starts after it, the handshake
+ * gives an RTT sample unless the SYN was resent (Karn), and we are in. */
+static void syn_acked(struct tcpstack_conn *c, const struct seg *g, uint32_t wnd, uint64_t now)
+{
+	c->snd_una = g->ack;
+	c->snd_wnd = wnd;
+	c->max_snd_wnd = wnd;
+	c->snd_wl1 = g->seq;
+	c->snd_wl2 = g->ack;
+	tcp_timer_clear(c, TCP_T_RTO);
+	if (c->rtt_seq != 0) {
+		uint32_t us = (uint32_t)((now - c->rtt_start) / 1000);
+		tcp_rtt_sample(&c->rtt, us == 0 ? 1 : us);
+		c->rtt_seq = 0;
+	}
+	established(c);
+}
+
 static void syn_sent_input(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 {
 	struct tcpstack_tcp *s = c->s;
@@ -180,18 +198,7 @@ static void syn_sent_input(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 	user_options(c, g);
 	rte_pktmbuf_free(g->m);
 	if (ack_ok) {
-		c->snd_una = g->ack;
-		c->snd_wnd = (uint32_t)g->wnd; /* unscaled in a SYN */
-		c->max_snd_wnd = c->snd_wnd;
-		c->snd_wl1 = g->seq;
-		c->snd_wl2 = g->ack;
-		tcp_timer_clear(c, TCP_T_RTO);
-		if (c->rtt_seq != 0) {
-			uint32_t us = (uint32_t)((now - c->rtt_start) / 1000);
-			tcp_rtt_sample(&c->rtt, us == 0 ? 1 : us);
-			c->rtt_seq = 0;
-		}
-		established(c);
+		syn_acked(c, g, (uint32_t)g->wnd /* unscaled in a SYN */, now);
 		tcp_send_ack(c, now);
 		tcp_conn_event(c, TCPSTACK_TCP_EV_CONNECTED, 0);
 		if (c->state != TCP_CLOSED)
@@ -364,20 +371,8 @@ static bool process_ack(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 			drop(s, g, TCPSTACK_MIB_TCP_ACK_UNSENT);
 			return false;
 		}
-		/* Our SYN is acknowledged: the send queue starts after it, before
-		 * the user (told CONNECTED below) may queue data. */
-		c->snd_una = g->ack;
-		c->snd_wnd = (uint32_t)g->wnd << c->snd_wscale;
-		c->max_snd_wnd = c->snd_wnd;
-		c->snd_wl1 = g->seq;
-		c->snd_wl2 = g->ack;
-		tcp_timer_clear(c, TCP_T_RTO);
-		if (c->rtt_seq != 0) {
-			uint32_t us = (uint32_t)((now - c->rtt_start) / 1000);
-			tcp_rtt_sample(&c->rtt, us == 0 ? 1 : us);
-			c->rtt_seq = 0;
-		}
-		established(c);
+		/* Before the user (told CONNECTED below) may queue data. */
+		syn_acked(c, g, (uint32_t)g->wnd << c->snd_wscale, now);
 		if (c->passive && c->ops != NULL && c->ops->accept != NULL) {
 			void *u = c->ops->accept(c->user, c);
 			if (u == NULL) {

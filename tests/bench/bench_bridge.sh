@@ -76,8 +76,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		all[$mode]="${all[$mode]} $v"
 	done
 done
-median() { echo "$@" | tr ' ' '\n' | sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
-k=$(median ${all[kernel]}) t=$(median ${all[testpmd]}) m=$(median ${all[mpgwd]})
+k=$(tb_median ${all[kernel]}) t=$(tb_median ${all[testpmd]}) m=$(tb_median ${all[mpgwd]})
 echo "bridge, one TCP flow, median of $ROUNDS x 5 s:"
 printf '  kernel bridge (veth)        %6d Mbit/s\n' "$k"
 printf '  testpmd io fwd (af_packet)  %6d Mbit/s\n' "$t"

@@ -101,8 +101,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		all[$mode]="${all[$mode]} $v"
 	done
 done
-median() { echo "$@" | tr ' ' '\n' | sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
-k=$(median ${all[kernel]}) t=$(median ${all[testpmd]}) m=$(median ${all[mpgwd]})
+k=$(tb_median ${all[kernel]}) t=$(tb_median ${all[testpmd]}) m=$(tb_median ${all[mpgwd]})
 echo "== tcpstack over veth, one kernel sender (cubic), $MB MiB, median of $ROUNDS"
 printf '  kernel -> kernel on the veth          %6d Mbit/s\n' "$k"
 printf '  kernel -> testpmd fwd -> kernel       %6d Mbit/s   (port ceiling)\n' "$t"

@@ -121,6 +121,10 @@ tb_start() { # NAME LOGFILE COMMAND...: run in background in $TB-NAME, remember 
 	TB_LAST_PID=$!
 }
 
+tb_median() { # NUMBER...: the median (benchmarks report medians of rounds)
+	printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'
+}
+
 tb_wait_for() { # SECONDS COMMAND...: poll until COMMAND succeeds
 	local t=$1; shift
 	for _ in $(seq $((t * 10))); do
