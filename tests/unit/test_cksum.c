@@ -210,22 +210,19 @@ static void test_mbuf_sum_odd_segments(void **state)
 	srand(7);
 	for (int iter = 0; iter < 200; iter++) {
 		unsigned nseg = 1 + (unsigned)rand() % 5, total = 0;
-		struct rte_mbuf *head = NULL, *last = NULL;
+		struct rte_mbuf *head = NULL;
 		for (unsigned k = 0; k < nseg; k++) {
 			unsigned n = 1 + (unsigned)rand() % 500;
 			struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+			assert_non_null(m);
 			uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
 			for (unsigned i = 0; i < n; i++)
 				flat[total + i] = p[i] = (uint8_t)rand();
 			total += n;
-			if (head == NULL) {
+			if (head == NULL)
 				head = m;
-			} else {
-				last->next = m;
-				head->nb_segs++;
-				head->pkt_len += n;
-			}
-			last = m;
+			else
+				assert_int_equal(rte_pktmbuf_chain(head, m), 0);
 		}
 		unsigned off = (unsigned)rand() % total;
 		unsigned len = (unsigned)rand() % (total - off + 1);
