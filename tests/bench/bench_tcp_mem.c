@@ -117,7 +117,8 @@ static int bulk(struct rte_mempool *pool, uint64_t bytes)
 			break;
 	}
 	double dt = wall() - t0;
-	uint64_t segs = sim.mib[0].v[TCPSTACK_MIB_TCP_OUT_SEGS] + sim.mib[1].v[TCPSTACK_MIB_TCP_OUT_SEGS];
+	uint64_t segs =
+		sim.mib[0].v[TCPSTACK_MIB_TCP_OUT_SEGS] + sim.mib[1].v[TCPSTACK_MIB_TCP_OUT_SEGS];
 	printf("tcpstack in memory, one core: %" PRIu64 " MiB in %.2f s: %.2f Gbit/s goodput, "
 	       "%.0f segments/s (both stacks)\n",
 	       b.received >> 20, dt, (double)b.received * 8 / dt / 1e9, (double)segs / dt);
