@@ -10,6 +10,10 @@ MPGWD=$BUILD/mpgwd
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# gwA also runs a sink service on its own TCP stack.
+TB_GW_EXTRA_a="services:
+  - {name: sink, kind: sink, listen: 5001}"
+
 say "Building the testbed: host A - gwA - rA == 3 links (linkem) == rB - gwB - host B"
 tb_topology 3 1 "delay=1ms" "delay=5ms" "delay=10ms"
 echo "link delays one way: path 0 1 ms, path 1 5 ms, path 2 10 ms"
@@ -36,6 +40,13 @@ say "iperf3 TCP, host A -> host B, through both boxes (5 s)"
 tb_start hb "$TB_DIR/iperf-s.log" iperf3 -s -B 198.18.2.10
 tb_wait_for 10 sh -c "ip netns exec $TB-hb ss -ltn | grep -q ':5201 '"
 tb_exec ha iperf3 -c 198.18.2.10 -t 5 -f m | grep -E 'sender|receiver'
+
+say "the box's own TCP: rA sends 64 MiB to gwA's sink service (198.18.11.2:5001)"
+head -c $((64 << 20)) /dev/urandom >"$TB_DIR/blob"
+echo "sent:     $(sha256sum <"$TB_DIR/blob" | cut -d' ' -f1)"
+tb_exec ra socat -u "OPEN:$TB_DIR/blob" TCP:198.18.11.2:5001
+tb_wait_for 30 grep -q "service sink: connection" "$TB_DIR/gwa.log"
+echo "received: $(grep -o 'rx [0-9]* bytes sha256 [0-9a-f]*' "$TB_DIR/gwa.log" | head -1 | awk '{print $5 "  (" $2 " bytes)"}')"
 
 say "what gwA counted (SIGUSR1 dumps every counter)"
 stats=$(tb_gw_stats a)
