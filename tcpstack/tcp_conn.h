@@ -12,6 +12,7 @@
 #include "tcpstack/tcp_options.h"
 #include "tcpstack/tcp_reass.h"
 #include "tcpstack/tcp_rtt.h"
+#include "tcpstack/tcp_sack.h"
 #include "tcpstack/tcp_seq.h"
 #include "tcpstack/tcpstack.h"
 
@@ -103,7 +104,9 @@ struct tcpstack_conn {
 	uint64_t ts_recent_at;
 	unsigned unacked_segs; /* full segments received since our last ACK */
 
-	/* Loss recovery: NewReno (RFC 6582) with SACK-aware duplicate counting. */
+	/* Loss recovery: SACK-based (RFC 6675) when the peer SACKs, NewReno
+	 * (RFC 6582) otherwise. */
+	struct tcp_scoreboard sb;
 	unsigned dupacks;
 	bool in_recovery;
 	uint32_t recover;
@@ -182,8 +185,11 @@ void tcp_output(struct tcpstack_conn *c, uint64_t now);
 void tcp_send_ack(struct tcpstack_conn *c, uint64_t now);
 void tcp_send_syn(struct tcpstack_conn *c, uint64_t now); /* SYN or SYN-ACK by state */
 void tcp_send_rst(struct tcpstack_conn *c, uint64_t now);
-/* Retransmit the first unacknowledged segment. */
-void tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now);
+/* Retransmit the first unacknowledged segment. @return its payload bytes. */
+uint32_t tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now);
+/* In SACK recovery: resend lost holes while the pipe has room, then new
+ * data (RFC 6675 5, NextSeg and the pipe). */
+void tcp_sack_recover(struct tcpstack_conn *c, uint64_t now);
 void tcp_send_window_probe(struct tcpstack_conn *c, uint64_t now);
 /* A RST answering a segment no connection owns (RFC 9293 3.10.7.1). */
 void tcp_reply_rst(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t seq, uint32_t ack,

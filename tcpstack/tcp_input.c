@@ -282,6 +282,7 @@ static void ack_new_data(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 	tcp_sndq_ack(c, data_acked);
 	c->bytes_acked += data_acked;
 	c->snd_una = g->ack;
+	tcp_sb_ack(&c->sb, c->snd_una);
 	if (seq_lt(c->snd_nxt, c->snd_una)) {
 		/* Acked past what we resent since an RTO: skip ahead. */
 		c->snd_nxt = c->snd_una;
@@ -306,6 +307,8 @@ static void ack_new_data(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 			c->in_recovery = false;
 			c->dupacks = 0;
 			c->cc.ops->exit_recovery(&c->cc, now);
+		} else if (c->sack_ok && c->sb.n != 0) {
+			tcp_sack_recover(c, now); /* the scoreboard knows the holes */
 		} else {
 			/* Partial ACK (RFC 6582): the next hole is lost too. */
 			tcp_retransmit_first(c, now);
@@ -342,16 +345,30 @@ static void duplicate_ack(struct tcpstack_conn *c, struct seg *g, uint32_t old_w
 		return;
 	c->dupacks++;
 	if (c->in_recovery) {
-		tcp_output(c, now); /* the inflated window may let new data go */
+		if (c->sack_ok)
+			tcp_sack_recover(c, now);
+		else
+			tcp_output(c, now); /* the inflated window may let new data go */
 		return;
 	}
-	if (c->dupacks == 3 && seq_gt(g->ack, c->recover - 1)) {
+	/* RFC 6675 5: three duplicates, or more than two segments' worth of
+	 * bytes SACKed above snd_una, mean loss. */
+	bool lost = c->dupacks >= 3 || (c->sack_ok && c->sb.sacked > 2u * c->mss);
+	if (lost && seq_gt(g->ack, c->recover - 1)) {
 		c->in_recovery = true;
 		c->recover = c->snd_max;
 		c->cc.flight = c->snd_max - c->snd_una;
 		c->cc.ops->enter_recovery(&c->cc, now);
+		c->rtt_seq = 0; /* Karn: resent bytes time nothing */
 		tcp_count(c->s, TCPSTACK_MIB_TCP_FAST_RETRANS);
-		tcp_retransmit_first(c, now);
+		/* RFC 6675 5 (4.3): the first segment goes at once; with SACK,
+		 * further holes follow as the pipe allows. */
+		uint32_t first = tcp_retransmit_first(c, now);
+		if (c->sack_ok) {
+			tcp_count(c->s, TCPSTACK_MIB_TCP_SACK_RECOVERY);
+			c->sb.high_rxt = c->snd_una + first;
+			tcp_sack_recover(c, now);
+		}
 		tcp_timer_rto_restart(c, now);
 	}
 }
@@ -403,6 +420,9 @@ static bool process_ack(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 		drop(s, g, TCPSTACK_MIB_TCP_ACK_UNSENT);
 		return false;
 	}
+	if (c->sack_ok && (g->o.present & TCP_OPTF_SACK))
+		tcp_sb_update(&c->sb, seq_max(c->snd_una, g->ack), c->snd_max, g->o.sack,
+			      g->o.n_sack);
 	uint32_t old_wnd = c->snd_wnd;
 	if (seq_gt(g->ack, c->snd_una)) {
 		update_window(c, g);
@@ -806,6 +826,9 @@ void tcp_conn_timers(struct tcpstack_conn *c, uint64_t now)
 	c->in_recovery = false;
 	c->dupacks = 0;
 	c->recover = c->snd_max;
+	/* RFC 6675 5.1: after an RTO, SACK information may be reneged: start
+	 * over from snd_una with a clean scoreboard. */
+	tcp_sb_clear(&c->sb);
 	c->snd_nxt = c->snd_una;
 	tcp_sndq_rewind(c);
 	tcp_output(c, now);

@@ -296,9 +296,19 @@ static uint32_t send_window(const struct tcpstack_conn *c)
 {
 	uint32_t cwnd = c->cc.cwnd;
 
-	if (c->in_recovery)
+	if (c->in_recovery && !c->sack_ok)
 		cwnd += c->dupacks * (uint32_t)c->mss; /* NewReno inflation */
 	return RTE_MIN(cwnd, c->snd_wnd);
+}
+
+/* RFC 6675's pipe, simplified: bytes in flight, less those the peer SACKed
+ * and those in holes not yet resent (taken as lost: they left the net). */
+static uint32_t pipe(const struct tcpstack_conn *c)
+{
+	uint32_t flight = c->snd_nxt - c->snd_una;
+	uint32_t gone =
+		c->sb.sacked + tcp_sb_holes_above(&c->sb, seq_max(c->sb.high_rxt, c->snd_una));
+	return flight > gone ? flight - gone : 0;
 }
 
 /* Payload room in a segment once our fixed options are in. */
@@ -323,7 +333,8 @@ void tcp_output(struct tcpstack_conn *c, uint64_t now)
 	for (;;) {
 		uint32_t data_end = c->snd_una + c->sndq.bytes;
 		uint32_t avail = seq_lt(c->snd_nxt, data_end) ? data_end - c->snd_nxt : 0;
-		uint32_t flight = c->snd_nxt - c->snd_una;
+		uint32_t flight =
+			(c->in_recovery && c->sack_ok) ? pipe(c) : c->snd_nxt - c->snd_una;
 		uint32_t wnd = send_window(c);
 		uint32_t usable = wnd > flight ? wnd - flight : 0;
 		bool fin_due = c->fin_queued && c->snd_nxt == data_end;
@@ -384,7 +395,7 @@ void tcp_output(struct tcpstack_conn *c, uint64_t now)
 	}
 }
 
-void tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now)
+uint32_t tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now)
 {
 	uint32_t data_end = c->snd_una + c->sndq.bytes;
 	uint32_t len = RTE_MIN(c->sndq.bytes, effective_mss(c));
@@ -393,10 +404,38 @@ void tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now)
 	if (c->fin_sent && c->snd_una + len == data_end)
 		flags |= RTE_TCP_FIN_FLAG;
 	if (len == 0 && !(flags & RTE_TCP_FIN_FLAG))
-		return;
+		return 0;
 	send_segment(c, c->snd_una, len, flags, now);
 	c->retrans_segs++;
 	tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);
 	if (c->rtt_seq != 0 && seq_leq(c->rtt_seq, c->snd_una + len + 1))
 		c->rtt_seq = 0; /* Karn */
+	return len;
+}
+
+void tcp_sack_recover(struct tcpstack_conn *c, uint64_t now)
+{
+	const uint32_t emss = effective_mss(c);
+	uint32_t start, len;
+
+	if (!c->in_recovery || !c->sack_ok)
+		return;
+	while (pipe(c) + emss <= c->cc.cwnd) {
+		uint32_t from = seq_max(c->sb.high_rxt, c->snd_una);
+		if (!tcp_sb_next_hole(&c->sb, from, &start, &len))
+			break;
+		/* IsLost: more than DupThresh - 1 segments SACKed above it, so
+		 * reordering is not mistaken for loss; the first hole at entry
+		 * was judged by the duplicate ACKs already. */
+		if (!(start == c->snd_una && c->sb.high_rxt == c->snd_una) &&
+		    tcp_sb_sacked_above(&c->sb, start) <= 2u * c->mss)
+			break;
+		len = RTE_MIN(len, emss);
+		send_segment(c, start, len, RTE_TCP_ACK_FLAG, now);
+		c->retrans_segs++;
+		tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);
+		tcp_count(c->s, TCPSTACK_MIB_TCP_SACK_RETRANS);
+		c->sb.high_rxt = start + len;
+	}
+	tcp_output(c, now); /* then new data, by the pipe */
 }

@@ -76,6 +76,8 @@
 	X(TCP_OOO_FULL, "tcp_drop_out_of_order_full")              \
 	X(TCP_RCV_BEYOND_WINDOW, "tcp_trim_beyond_window")         \
 	X(TCP_FAST_RETRANS, "tcp_fast_retransmits")                \
+	X(TCP_SACK_RETRANS, "tcp_sack_retransmits")                \
+	X(TCP_SACK_RECOVERY, "tcp_sack_recoveries")                \
 	X(TCP_RTO, "tcp_rto_expired")                              \
 	X(TCP_TIMEOUT, "tcp_aborted_timeout")                      \
 	X(TCP_HALF_OPEN_FULL, "tcp_drop_half_open_full")           \
