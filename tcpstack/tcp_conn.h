@@ -142,6 +142,7 @@ struct tcpstack_tcp {
 	/* RFC 5961 7: challenge ACKs at most this many per second per lcore. */
 	uint64_t chack_second;
 	unsigned chack_count;
+	uint64_t last_cookie; /* when we last answered a SYN with a cookie */
 	/* Timers: a binary min-heap of connections by their earliest
 	 * deadline. Exact deadlines, O(log n) updates, and the next deadline in
 	 * O(1), which virtual-time simulation needs to jump ahead. */
@@ -191,6 +192,10 @@ uint32_t tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now);
  * data (RFC 6675 5, NextSeg and the pipe). */
 void tcp_sack_recover(struct tcpstack_conn *c, uint64_t now);
 void tcp_send_window_probe(struct tcpstack_conn *c, uint64_t now);
+/* A stateless SYN-ACK carrying a SYN cookie (MSS only: no state keeps the
+ * other options). */
+void tcp_reply_synack_cookie(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t iss,
+			     uint32_t ack, uint64_t now);
 /* A RST answering a segment no connection owns (RFC 9293 3.10.7.1). */
 void tcp_reply_rst(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t seq, uint32_t ack,
 		   bool with_ack, uint64_t now);
@@ -211,6 +216,16 @@ void tcp_conn_drop_timers(struct tcpstack_conn *c);
 int tcp_isn_init(struct tcpstack_tcp *s);
 void tcp_isn_free(struct tcpstack_tcp *s);
 uint32_t tcp_isn(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint64_t now);
+/* SipHash-2-4 of the tuple and @extra under the stack's secret key. */
+uint64_t tcp_keyed_hash(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t extra);
+
+/* tcp_syncookie.c: SYN cookies when the half-open table is full. */
+uint32_t tcp_syncookie_make(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t peer_isn,
+			    uint16_t peer_mss, uint64_t now);
+/* Is @cookie (our ISN) one we made for this tuple and peer ISN within the
+ * last two periods? Sets *mss to the MSS it encodes. */
+bool tcp_syncookie_check(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t peer_isn,
+			 uint32_t cookie, uint64_t now, uint16_t *mss);
 
 /* tcp_input.c (the entry is tcpstack_tcp_input) */
 

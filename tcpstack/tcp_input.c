@@ -95,6 +95,48 @@ static void update_window(struct tcpstack_conn *c, const struct seg *g)
 	}
 }
 
+#define COOKIE_LIFETIME_NS (128ull * 1000000000ull)
+
+static void synchronized_input(struct tcpstack_conn *c, struct seg *g, uint64_t now);
+
+/* An ACK to a listener may complete a handshake we answered with a SYN
+ * cookie: rebuild the connection in SYN-RECEIVED from the cookie and let
+ * the ordinary path take it from there (accept, CONNECTED, data).
+ * Returns true when it took the segment. */
+static bool cookie_ack(struct tcpstack_tcp *s, const struct tcp_listener *l, struct seg *g,
+		       uint64_t now)
+{
+	uint16_t mss;
+
+	if (s->last_cookie == 0 || now - s->last_cookie > COOKIE_LIFETIME_NS)
+		return false; /* no cookie out: spare every stray ACK the hash */
+	if (!tcp_syncookie_check(s, &g->t, g->seq - 1, g->ack - 1, now, &mss)) {
+		tcp_count(s, TCPSTACK_MIB_TCP_SYNCOOKIE_FAIL);
+		return false;
+	}
+	struct tcpstack_conn *c = tcp_conn_new(s, &g->t, l->ops, l->user, now);
+	if (c == NULL)
+		return false;
+	tcp_count(s, TCPSTACK_MIB_TCP_SYNCOOKIE_OK);
+	tcp_count(s, TCPSTACK_MIB_TCP_PASSIVE_OPENS);
+	c->passive = true;
+	c->iss = g->ack - 1;
+	c->snd_una = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->recover = c->iss;
+	c->irs = g->seq - 1;
+	c->rcv_nxt = g->seq;
+	c->last_ack_sent = g->seq;
+	c->rcv_adv = c->rcv_nxt + RTE_MIN(c->rcvbuf, 0xffffu); /* what the SYN-ACK said */
+	c->mss = RTE_MIN(mss, s->p.mss);
+	c->rcv_wscale = 0; /* nothing but the MSS was agreed */
+	c->cc.mss = c->mss;
+	c->cc.ops->init(&c->cc, now);
+	tcp_conn_set_state(c, TCP_SYN_RCVD);
+	synchronized_input(c, g, now);
+	return true;
+}
+
 static void listen_input(struct tcpstack_tcp *s, const struct tcp_listener *l, struct seg *g,
 			 uint64_t now)
 {
@@ -102,6 +144,8 @@ static void listen_input(struct tcpstack_tcp *s, const struct tcp_listener *l, s
 		rte_pktmbuf_free(g->m);
 		return;
 	}
+	if ((g->flags & (F_ACK | F_SYN)) == F_ACK && cookie_ack(s, l, g, now))
+		return;
 	if (g->flags & F_ACK) {
 		reset_unowned(s, g, now);
 		drop(s, g, TCPSTACK_MIB_TCP_NO_SOCKET);
@@ -112,7 +156,17 @@ static void listen_input(struct tcpstack_tcp *s, const struct tcp_listener *l, s
 		return;
 	}
 	if (s->n_half_open >= s->p.max_half_open) {
-		drop(s, g, TCPSTACK_MIB_TCP_HALF_OPEN_FULL);
+		if (s->p.syncookies_off) {
+			drop(s, g, TCPSTACK_MIB_TCP_HALF_OPEN_FULL);
+			return;
+		}
+		/* Keep nothing: the SYN-ACK's ISN carries what we need. */
+		uint16_t peer_mss = (g->o.present & TCP_OPTF_MSS) ? g->o.mss : 536;
+		uint32_t cookie = tcp_syncookie_make(s, &g->t, g->seq, peer_mss, now);
+		tcp_reply_synack_cookie(s, &g->t, cookie, g->seq + 1, now);
+		tcp_count(s, TCPSTACK_MIB_TCP_SYNCOOKIE_SENT);
+		s->last_cookie = now;
+		rte_pktmbuf_free(g->m);
 		return;
 	}
 	struct tcpstack_conn *c = tcp_conn_new(s, &g->t, l->ops, l->user, now);

@@ -56,7 +56,7 @@ void tcp_isn_free(struct tcpstack_tcp *s)
 	s->isn_mac = NULL;
 }
 
-uint32_t tcp_isn(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint64_t now)
+uint64_t tcp_keyed_hash(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t extra)
 {
 	struct isn_ctx *k = s->isn_mac;
 	size_t outl = 8, size = 8;
@@ -65,16 +65,22 @@ uint32_t tcp_isn(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint64_t now
 		OSSL_PARAM_construct_size_t("size", &size),
 		OSSL_PARAM_construct_end(),
 	};
-	uint8_t in[12];
+	uint8_t in[16];
 	uint64_t h = 0;
 
 	memcpy(in, &t->laddr, 4);
 	memcpy(in + 4, &t->raddr, 4);
 	memcpy(in + 8, &t->lport, 2);
 	memcpy(in + 10, &t->rport, 2);
+	memcpy(in + 12, &extra, 4);
 	if (EVP_MAC_init(k->ctx, k->key, sizeof(k->key), params) == 1 &&
 	    EVP_MAC_update(k->ctx, in, sizeof(in)) == 1 &&
 	    EVP_MAC_final(k->ctx, out, &outl, sizeof(out)) == 1)
 		memcpy(&h, out, sizeof(h));
-	return (uint32_t)(now / 4000) + (uint32_t)h;
+	return h;
+}
+
+uint32_t tcp_isn(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint64_t now)
+{
+	return (uint32_t)(now / 4000) + (uint32_t)tcp_keyed_hash(s, t, 0);
 }

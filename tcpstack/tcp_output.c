@@ -222,6 +222,22 @@ void tcp_send_window_probe(struct tcpstack_conn *c, uint64_t now)
 	send_segment(c, c->snd_una - 1, 0, RTE_TCP_ACK_FLAG, now);
 }
 
+void tcp_reply_synack_cookie(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t iss,
+			     uint32_t ack, uint64_t now)
+{
+	struct tcpstack_conn c;
+
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	c.t = *t;
+	c.state = TCP_SYN_RCVD;
+	c.rcv_nxt = ack;
+	c.rcvbuf = s->p.rcvbuf;
+	c.mss = s->p.mss;
+	c.heap_idx = TCP_HEAP_NONE;
+	send_segment(&c, iss, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, now);
+}
+
 void tcp_reply_rst(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t seq, uint32_t ack,
 		   bool with_ack, uint64_t now)
 {

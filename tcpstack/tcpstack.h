@@ -81,6 +81,9 @@
 	X(TCP_RTO, "tcp_rto_expired")                              \
 	X(TCP_TIMEOUT, "tcp_aborted_timeout")                      \
 	X(TCP_HALF_OPEN_FULL, "tcp_drop_half_open_full")           \
+	X(TCP_SYNCOOKIE_SENT, "tcp_syncookies_sent")               \
+	X(TCP_SYNCOOKIE_OK, "tcp_syncookies_ok")                   \
+	X(TCP_SYNCOOKIE_FAIL, "tcp_syncookies_failed")             \
 	X(TCP_CONN_LIMIT, "tcp_drop_connection_limit")             \
 	X(TCP_REFUSED_BY_APP, "tcp_refused_by_application")        \
 	X(TCP_ZERO_WINDOW_PROBE, "tcp_zero_window_probes")         \
@@ -288,6 +291,7 @@ struct tcpstack_tcp_params {
 	uint32_t time_wait_us; /**< [60000000] */
 	uint8_t isn_key[16]; /**< RFC 6528 secret; all zero: random */
 	bool nagle_off; /**< Nagle's algorithm is on unless set */
+	bool syncookies_off; /**< SYN cookies when half-open is full, unless set */
 };
 
 /** Send a frame (starts at a blank Ethernet header). Consumes @p m. */

@@ -853,6 +853,92 @@ static void test_syn_rcvd_ack_with_data(void **state)
 	finish();
 }
 
+/* RFC 4987 3.6: with the half-open table full, a SYN gets a SYN cookie and
+ * leaves no state; the ACK that returns it rebuilds the connection (MSS
+ * only); a forged or stale cookie gets a RST. */
+static void test_syn_cookies(void **state)
+{
+	struct tcpstack_tcp_params p = { .max_half_open = 1 };
+	struct tcp_opts o = peer_syn_opts();
+
+	(void)state;
+	begin(&p);
+	open_syn_rcvd(); /* the one half-open slot */
+	unsigned conns = tcpstack_tcp_conn_count(T.s);
+
+	T.rport = R_PORT + 1;
+	tx_o(F_SYN, PEER_ISS, 0, 65535, &o, 0);
+	struct seg g = pop();
+	assert_int_equal(g.flags, F_SYN | F_ACK);
+	assert_int_equal(g.ack, PEER_ISS + 1);
+	assert_int_equal(g.o.present, TCP_OPTF_MSS); /* nothing else can be kept */
+	assert_int_equal(g.o.mss, 1460);
+	assert_int_equal(cnt(TCPSTACK_MIB_TCP_SYNCOOKIE_SENT), 1);
+	assert_int_equal(tcpstack_tcp_conn_count(T.s), conns);
+	uint32_t cookie = g.seq;
+
+	/* The ACK comes back a little later: a connection, accepted. */
+	T.now += 5 * MS;
+	T.p_ts = false;
+	T.c = NULL;
+	tx(F_ACK, PEER_ISS + 1, cookie + 1, 0);
+	expect_none();
+	assert_int_equal(cnt(TCPSTACK_MIB_TCP_SYNCOOKIE_OK), 1);
+	assert_int_equal(tcpstack_tcp_conn_count(T.s), conns + 1);
+	assert_non_null(T.c);
+	expect_state("ESTABLISHED");
+	assert_int_equal(n_events(TCPSTACK_TCP_EV_CONNECTED), 1);
+	/* And it carries data both ways. */
+	T.p_nxt = PEER_ISS + 1;
+	T.p_ack = cookie + 1;
+	struct rte_mbuf *m = tx_data(100);
+	struct rte_mbuf *got = tcpstack_tcp_recv(T.c, UINT32_MAX, T.now);
+	assert_ptr_equal(got, m);
+	rte_pktmbuf_free(got);
+	g = pop(); /* a small segment is ACKed at once */
+	assert_int_equal(g.ack, PEER_ISS + 101);
+	expect_none();
+
+	/* A forged cookie: RST, counted. */
+	T.rport = R_PORT + 2;
+	tx(F_ACK, PEER_ISS + 1, cookie + 1, 0);
+	g = pop();
+	assert_true(g.flags & F_RST);
+	assert_int_equal(g.dport, R_PORT + 2);
+	assert_int_equal(cnt(TCPSTACK_MIB_TCP_SYNCOOKIE_FAIL), 1);
+
+	/* A stale one (two periods later): RST too. */
+	T.rport = R_PORT + 3;
+	tx_o(F_SYN, PEER_ISS, 0, 65535, &o, 0);
+	cookie = pop().seq;
+	T.now += 130 * SEC;
+	tx(F_ACK, PEER_ISS + 1, cookie + 1, 0);
+	while (pending() > 0) {
+		g = pop();
+		if (g.dport == T.rport)
+			break;
+	}
+	assert_true(g.flags & F_RST);
+	assert_int_equal(cnt(TCPSTACK_MIB_TCP_SYNCOOKIE_OK), 1);
+	finish();
+}
+
+/* With cookies off, a full half-open table drops SYNs, counted. */
+static void test_half_open_full_without_cookies(void **state)
+{
+	struct tcpstack_tcp_params p = { .max_half_open = 1, .syncookies_off = true };
+	struct tcp_opts o = peer_syn_opts();
+
+	(void)state;
+	begin(&p);
+	open_syn_rcvd();
+	T.rport = R_PORT + 1;
+	tx_o(F_SYN, PEER_ISS, 0, 65535, &o, 0);
+	expect_none();
+	assert_int_equal(cnt(TCPSTACK_MIB_TCP_HALF_OPEN_FULL), 1);
+	finish();
+}
+
 /* The user refuses: RST, nothing surfaces, the counter says why. */
 static void test_accept_refused(void **state)
 {
@@ -2424,6 +2510,8 @@ int main(void)
 		T_(test_syn_rcvd_bad_ack),
 		T_(test_syn_rcvd_ack_with_data),
 		T_(test_accept_refused),
+		T_(test_syn_cookies),
+		T_(test_half_open_full_without_cookies),
 		T_(test_syn_ack_retransmit_and_give_up),
 		T_(test_active_open),
 		T_(test_syn_sent_rst),
