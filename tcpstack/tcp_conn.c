@@ -530,6 +530,18 @@ void tcpstack_tcp_set_bufs(struct tcpstack_conn *c, uint32_t sndbuf, uint32_t rc
 	}
 }
 
+void tcpstack_tcp_set_keepalive(struct tcpstack_conn *c, uint32_t idle_s, uint32_t intvl_s,
+				unsigned count, uint64_t now)
+{
+	c->ka_idle_ns = (uint64_t)idle_s * 1000000000ull;
+	c->ka_intvl_ns = (uint64_t)(intvl_s ? intvl_s : 75) * 1000000000ull;
+	c->ka_count = count ? count : 9;
+	if (idle_s == 0)
+		tcp_timer_clear(c, TCP_T_KEEPALIVE);
+	else
+		tcp_keepalive_reset(c, now);
+}
+
 void tcpstack_tcp_set_user(struct tcpstack_conn *c, const struct tcpstack_tcp_ops *ops, void *user)
 {
 	c->ops = ops;

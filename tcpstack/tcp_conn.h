@@ -38,6 +38,7 @@ enum tcp_timer {
 	TCP_T_DELACK, /* delayed ACK */
 	TCP_T_PERSIST, /* zero-window probe */
 	TCP_T_CLOSE, /* TIME_WAIT end, FIN_WAIT_2 orphan limit */
+	TCP_T_KEEPALIVE, /* idle probe (RFC 9293 3.8.4), when enabled */
 	TCP_T_MAX,
 };
 
@@ -119,6 +120,9 @@ struct tcpstack_conn {
 
 	uint64_t timer[TCP_T_MAX];
 	unsigned persist_backoff;
+	/* Keepalive: off when ka_idle_ns is 0. */
+	uint64_t ka_idle_ns, ka_intvl_ns;
+	unsigned ka_count, ka_sent;
 	unsigned heap_idx; /* in s->heap, or TCP_HEAP_NONE */
 	uint64_t heap_at; /* earliest of timer[] */
 
@@ -211,6 +215,8 @@ void tcp_timer_clear(struct tcpstack_conn *c, enum tcp_timer t);
 void tcp_timer_rto_restart(struct tcpstack_conn *c, uint64_t now);
 void tcp_conn_timers(struct tcpstack_conn *c, uint64_t now);
 void tcp_conn_drop_timers(struct tcpstack_conn *c);
+/* Something arrived: the keepalive clock starts over. */
+void tcp_keepalive_reset(struct tcpstack_conn *c, uint64_t now);
 
 /* tcp_isn.c */
 int tcp_isn_init(struct tcpstack_tcp *s);

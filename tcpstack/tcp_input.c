@@ -808,6 +808,7 @@ static void input(struct tcpstack_tcp *s, struct rte_mbuf *m, uint64_t now)
 		syn_sent_input(c, &g, now);
 		return;
 	}
+	tcp_keepalive_reset(c, now);
 	synchronized_input(c, &g, now);
 }
 
@@ -817,6 +818,25 @@ void tcp_conn_timers(struct tcpstack_conn *c, uint64_t now)
 {
 	struct tcpstack_tcp *s = c->s;
 
+	if (c->timer[TCP_T_KEEPALIVE] != 0 && c->timer[TCP_T_KEEPALIVE] <= now) {
+		tcp_timer_clear(c, TCP_T_KEEPALIVE);
+		if (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
+		    c->state == TCP_FIN_WAIT_2) {
+			if (c->ka_sent >= c->ka_count) {
+				/* RFC 1122 4.2.3.6: the peer is gone. */
+				tcp_count(s, TCPSTACK_MIB_TCP_KEEPALIVE_TIMEOUT);
+				tcp_send_rst(c, now);
+				tcp_conn_done(c, ETIMEDOUT);
+				return;
+			}
+			/* An old sequence number: the peer must answer with an
+			 * ACK, and no data of ours is committed. */
+			tcp_count(s, TCPSTACK_MIB_TCP_KEEPALIVE_PROBE);
+			tcp_send_window_probe(c, now);
+			c->ka_sent++;
+			tcp_timer_set(c, TCP_T_KEEPALIVE, now + c->ka_intvl_ns);
+		}
+	}
 	if (c->timer[TCP_T_CLOSE] != 0 && c->timer[TCP_T_CLOSE] <= now) {
 		tcp_timer_clear(c, TCP_T_CLOSE);
 		tcp_conn_done(c, c->state == TCP_TIME_WAIT ? 0 : ETIMEDOUT);
@@ -830,6 +850,7 @@ void tcp_conn_timers(struct tcpstack_conn *c, uint64_t now)
 	if (c->timer[TCP_T_PERSIST] != 0 && c->timer[TCP_T_PERSIST] <= now) {
 		tcp_timer_clear(c, TCP_T_PERSIST);
 		if (c->snd_wnd == 0 && c->sndq.bytes != 0) {
+			tcp_count(s, TCPSTACK_MIB_TCP_ZERO_WINDOW_PROBE);
 			tcp_send_window_probe(c, now);
 			if (c->persist_backoff < 10)
 				c->persist_backoff++;

@@ -218,7 +218,6 @@ void tcp_send_window_probe(struct tcpstack_conn *c, uint64_t now)
 {
 	/* An old sequence number: the peer answers with an ACK showing its
 	 * window, and nothing of ours is committed (Linux does the same). */
-	tcp_count(c->s, TCPSTACK_MIB_TCP_ZERO_WINDOW_PROBE);
 	send_segment(c, c->snd_una - 1, 0, RTE_TCP_ACK_FLAG, now);
 }
 

@@ -120,3 +120,11 @@ void tcpstack_tcp_timers(struct tcpstack_tcp *s, uint64_t now)
 	s->busy--;
 	tcp_reap(s);
 }
+
+void tcp_keepalive_reset(struct tcpstack_conn *c, uint64_t now)
+{
+	if (c->ka_idle_ns == 0)
+		return;
+	c->ka_sent = 0;
+	tcp_timer_set(c, TCP_T_KEEPALIVE, now + c->ka_idle_ns);
+}

@@ -87,6 +87,8 @@
 	X(TCP_CONN_LIMIT, "tcp_drop_connection_limit")             \
 	X(TCP_REFUSED_BY_APP, "tcp_refused_by_application")        \
 	X(TCP_ZERO_WINDOW_PROBE, "tcp_zero_window_probes")         \
+	X(TCP_KEEPALIVE_PROBE, "tcp_keepalive_probes")             \
+	X(TCP_KEEPALIVE_TIMEOUT, "tcp_aborted_keepalive")          \
 	X(TCP_TIME_WAIT_REUSED, "tcp_time_wait_reused")            \
 	X(TCP_NO_MBUF, "tcp_drop_no_mbuf")
 
@@ -360,6 +362,14 @@ void tcpstack_tcp_abort(struct tcpstack_conn *c, uint64_t now);
 void tcpstack_tcp_set_nagle(struct tcpstack_conn *c, bool on);
 int tcpstack_tcp_set_cc(struct tcpstack_conn *c, const char *name, uint64_t now);
 void tcpstack_tcp_set_bufs(struct tcpstack_conn *c, uint32_t sndbuf, uint32_t rcvbuf);
+/**
+ * Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6; off by default): after
+ * @p idle_s seconds without a segment from the peer, probe every
+ * @p intvl_s seconds [75]; after @p count [9] unanswered probes, reset the
+ * connection (CLOSED with ETIMEDOUT). idle_s 0 turns it off.
+ */
+void tcpstack_tcp_set_keepalive(struct tcpstack_conn *c, uint32_t idle_s, uint32_t intvl_s,
+				unsigned count, uint64_t now);
 void tcpstack_tcp_set_user(struct tcpstack_conn *c, const struct tcpstack_tcp_ops *ops, void *user);
 
 /** What mgmt and tests may read of a connection. */

@@ -853,6 +853,48 @@ static void test_syn_rcvd_ack_with_data(void **state)
 	finish();
 }
 
+/* RFC 9293 3.8.4 / RFC 1122 4.2.3.6: keepalive probes after the idle time,
+ * an answer starts the clock over, and unanswered probes end the
+ * connection with ETIMEDOUT after a RST. Off unless asked for. */
+static void test_keepalive(void **state)
+{
+	(void)state;
+	begin(NULL);
+	open_passive();
+	assert_int_equal(tcpstack_tcp_next_timer(T.s), UINT64_MAX); /* off by default */
+	tcpstack_tcp_set_keepalive(T.c, 10, 2, 3, T.now);
+	uint64_t t = T.now;
+	fire();
+	assert_int_equal(T.now - t, 10 * SEC);
+	struct seg g = pop();
+	assert_int_equal(g.flags, F_ACK);
+	assert_int_equal(g.seq, T.iss); /* SND.UNA - 1: the peer must answer */
+	assert_int_equal(g.len, 0);
+	assert_int_equal(cnt(TCPSTACK_MIB_TCP_KEEPALIVE_PROBE), 1);
+	/* The peer answers: the next probe is a whole idle time away. */
+	T.now += 1 * MS;
+	tx(F_ACK, T.p_nxt, T.p_ack, 0);
+	t = T.now;
+	fire();
+	assert_int_equal(T.now - t, 10 * SEC);
+	pop();
+	/* Silence: two more probes two seconds apart, then the end. */
+	for (int i = 0; i < 2; i++) {
+		t = T.now;
+		fire();
+		assert_int_equal(T.now - t, 2 * SEC);
+		g = pop();
+		assert_int_equal(g.seq, T.iss);
+	}
+	fire();
+	g = pop();
+	assert_true(g.flags & F_RST);
+	assert_int_equal(n_events(TCPSTACK_TCP_EV_CLOSED), 1);
+	assert_int_equal(last_event(TCPSTACK_TCP_EV_CLOSED)->err, ETIMEDOUT);
+	assert_int_equal(cnt(TCPSTACK_MIB_TCP_KEEPALIVE_TIMEOUT), 1);
+	finish();
+}
+
 /* RFC 4987 3.6: with the half-open table full, a SYN gets a SYN cookie and
  * leaves no state; the ACK that returns it rebuilds the connection (MSS
  * only); a forged or stale cookie gets a RST. */
@@ -2511,6 +2553,7 @@ int main(void)
 		T_(test_syn_rcvd_ack_with_data),
 		T_(test_accept_refused),
 		T_(test_syn_cookies),
+		T_(test_keepalive),
 		T_(test_half_open_full_without_cookies),
 		T_(test_syn_ack_retransmit_and_give_up),
 		T_(test_active_open),
