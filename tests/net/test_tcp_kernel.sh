@@ -7,12 +7,12 @@
 # a SYN flood during a transfer, and a capture that tshark finds clean.
 #
 # usage: test_tcp_kernel.sh [BUILD_DIR]
-#   MB=N       clean transfers, MiB each way (default 256)
+#   MB=N       clean transfers, MiB each way (default 1024: the issue's 1 GiB)
 #   LOSSY_MB=N transfers over 20 ms RTT and 1% loss (default 32)
 set -euo pipefail
 BUILD=${1:-build}
 MPGWD=$BUILD/mpgwd
-MB=${MB:-256}
+MB=${MB:-1024}
 LOSSY_MB=${LOSSY_MB:-32}
 . "$(dirname "$0")/lib.sh"
 
