@@ -221,26 +221,11 @@ void tcp_send_window_probe(struct tcpstack_conn *c, uint64_t now)
 	send_segment(c, c->snd_una - 1, 0, RTE_TCP_ACK_FLAG, now);
 }
 
-void tcp_reply_synack_cookie(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t iss,
-			     uint32_t ack, uint64_t now)
+/* Segments without a connection (a cookie SYN-ACK, a RST) go through a
+ * throwaway control block carrying what send_segment() reads. */
+static void send_stateless(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t seq,
+			   uint32_t ack, uint32_t rcvbuf, uint8_t flags, uint64_t now)
 {
-	struct tcpstack_conn c;
-
-	memset(&c, 0, sizeof(c));
-	c.s = s;
-	c.t = *t;
-	c.state = TCP_SYN_RCVD;
-	c.rcv_nxt = ack;
-	c.rcvbuf = s->p.rcvbuf;
-	c.mss = s->p.mss;
-	c.heap_idx = TCP_HEAP_NONE;
-	send_segment(&c, iss, 0, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, now);
-}
-
-void tcp_reply_rst(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t seq, uint32_t ack,
-		   bool with_ack, uint64_t now)
-{
-	/* A throwaway control block carries what send_segment() needs. */
 	struct tcpstack_conn c;
 
 	memset(&c, 0, sizeof(c));
@@ -249,9 +234,24 @@ void tcp_reply_rst(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t s
 	c.snd_nxt = seq;
 	c.rcv_nxt = ack;
 	c.rcv_adv = ack;
+	c.rcvbuf = rcvbuf;
+	c.mss = s->p.mss;
 	c.heap_idx = TCP_HEAP_NONE;
-	send_segment(&c, seq, 0, (uint8_t)(RTE_TCP_RST_FLAG | (with_ack ? RTE_TCP_ACK_FLAG : 0)),
-		     now);
+	send_segment(&c, seq, 0, flags, now);
+}
+
+void tcp_reply_synack_cookie(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t iss,
+			     uint32_t ack, uint64_t now)
+{
+	/* No WS/SACK/TS: the block says none was agreed, so only the MSS goes. */
+	send_stateless(s, t, iss, ack, s->p.rcvbuf, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, now);
+}
+
+void tcp_reply_rst(struct tcpstack_tcp *s, const struct tcp_tuple *t, uint32_t seq, uint32_t ack,
+		   bool with_ack, uint64_t now)
+{
+	send_stateless(s, t, seq, ack, 0,
+		       (uint8_t)(RTE_TCP_RST_FLAG | (with_ack ? RTE_TCP_ACK_FLAG : 0)), now);
 }
 
 /* Put the cursor on the send-queue segment holding byte snd_nxt. */
