@@ -37,7 +37,6 @@
  * its runtime directory removed at once (it is empty and nothing needs it;
  * removing it then also covers runs that end in abort()).
  */
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +52,7 @@
 #include "proxy/classify.h"
 #include "tcpstack/tcpstack.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/unit/ut_eal.h"
 
 #define SEC 1000000000ull
 #define POOL_SIZE 127 /* ring of 128: a double free shows as a duplicate */
@@ -65,7 +65,6 @@ static struct rte_mempool *pool;
 /* FUZZ_FRAME_NO_ADDR_PORTS=0: leave out the ports without addresses (to
  * fuzz the rest while a bug only they show is open). */
 static bool no_addr_ports = true;
-static char runtime_dir[128];
 static struct tcpstack_mib_counters mib;
 
 static const struct rte_ether_addr box_mac = { { 0x02, 0xb0, 0, 0, 0, 0x01 } };
@@ -84,36 +83,14 @@ static const struct tcpstack_arp_params arp_params = {
 
 /* ---- EAL ------------------------------------------------------------------ */
 
-static void remove_runtime_dir(void)
-{
-	char path[400];
-	struct dirent *e;
-	DIR *d = opendir(runtime_dir);
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", runtime_dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(runtime_dir);
-}
-
-static void eal_cleanup(void)
+static void pool_free(void)
 {
 	rte_mempool_free(pool);
 	pool = NULL;
-	rte_eal_cleanup();
-	remove_runtime_dir();
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char prefix[64];
-
 	(void)argc;
 	(void)argv;
 	if (pool != NULL)
@@ -121,26 +98,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (getenv("FUZZ_FRAME_NO_ADDR_PORTS") &&
 	    strcmp(getenv("FUZZ_FRAME_NO_ADDR_PORTS"), "0") == 0)
 		no_addr_ports = false;
-	snprintf(prefix, sizeof(prefix), "mpgw-fuzz-%d", getpid());
-	snprintf(runtime_dir, sizeof(runtime_dir), "/var/run/dpdk/%s", prefix);
-	char *eal_argv[] = { "fuzz_frame",
-			     "--no-huge",
-			     "--no-pci",
-			     "-m",
-			     "64",
-			     "--no-shconf",
-			     "--file-prefix",
-			     prefix,
-			     "--no-telemetry",
-			     "--log-level",
-			     "*:error",
-			     "-l",
-			     "0",
-			     NULL };
-	int rc = rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv);
-	remove_runtime_dir();
-	FUZZ_CHECK(rc >= 0, "rte_eal_init failed");
-	atexit(eal_cleanup);
+	FUZZ_CHECK(ut_eal_start("fuzz-frame") == 0, "rte_eal_init failed");
+	atexit(pool_free); /* runs before the EAL's own cleanup */
 	pool = rte_pktmbuf_pool_create("fuzz", POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	FUZZ_CHECK(pool != NULL, "cannot create the mbuf pool");

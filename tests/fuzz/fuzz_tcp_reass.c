@@ -15,7 +15,6 @@
  * the model's ranges with the right bytes, accounting and SACK blocks are
  * consistent; at the end, clearing the queue gives every mbuf back.
  */
-#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include <rte_mbuf.h>
 
 #include "tcpstack/tcp_reass.h"
+#include "tests/unit/ut_eal.h"
 #include "tcpstack/tcp_seq.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -39,63 +39,13 @@
 _Static_assert(MAP / 2 + SPAN <= MAP, "byte map too small");
 
 static struct rte_mempool *pool;
-static char runtime_dir[128];
-
-/* As tests/unit/ut.h, but the EAL's runtime directory (empty with
- * --no-shconf) goes right after rte_eal_init, so that a run that aborts on a
- * failed check leaves nothing behind either. */
-static void remove_runtime_dir(void)
-{
-	char path[400];
-	DIR *d = opendir(runtime_dir);
-	struct dirent *e;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", runtime_dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(runtime_dir);
-}
-
-static void eal_cleanup(void)
-{
-	rte_eal_cleanup();
-	remove_runtime_dir();
-}
 
 /* Once, from the first input: libFuzzer and the standalone driver alike. */
 static void setup(void)
 {
-	char prefix[64];
-	int rc;
-
 	if (pool != NULL)
 		return;
-	snprintf(prefix, sizeof(prefix), "mpgw-fuzz-reass-%d", getpid());
-	snprintf(runtime_dir, sizeof(runtime_dir), "/var/run/dpdk/%s", prefix);
-	char *argv[] = { "fuzz_tcp_reass",
-			 "--no-huge",
-			 "--no-pci",
-			 "-m",
-			 "64",
-			 "--no-shconf",
-			 "--file-prefix",
-			 prefix,
-			 "--no-telemetry",
-			 "--log-level",
-			 "*:error",
-			 "-l",
-			 "0",
-			 NULL };
-	rc = rte_eal_init((int)RTE_DIM(argv) - 1, argv);
-	remove_runtime_dir();
-	FUZZ_CHECK(rc >= 0, "rte_eal_init failed");
-	atexit(eal_cleanup);
+	FUZZ_CHECK(ut_eal_start("fuzz-reass") == 0, "rte_eal_init failed");
 	/* One byte per mbuf over the whole span fits. The per-lcore cache
 	 * hands back recently freed (warm) mbufs; in-use counts include it. */
 	pool = rte_pktmbuf_pool_create("fuzz_reass", 8191, 256, 0, RTE_PKTMBUF_HEADROOM + 512,

@@ -5,7 +5,6 @@
 #ifndef MPGW_TESTS_UT_H
 #define MPGW_TESTS_UT_H
 
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,62 +22,27 @@
 #include <rte_mbuf.h>
 
 #include "tcpstack/tcpstack.h"
+#include "tests/unit/ut_eal.h"
 
 #define UT_IP(a, b, c, d)                                                                 \
 	rte_cpu_to_be_32((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
 			 (uint32_t)(d))
 
-static char ut_runtime_dir[128];
-
-/* The EAL leaves its runtime directory behind even with --no-shconf. */
-static inline void ut_eal_cleanup(void)
-{
-	char path[400];
-	DIR *d;
-	struct dirent *e;
-
-	rte_eal_cleanup();
-	d = opendir(ut_runtime_dir);
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", ut_runtime_dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(ut_runtime_dir);
-}
-
 static inline struct rte_mempool *ut_eal_pool_sized(unsigned n)
 {
 	static struct rte_mempool *pool;
-	char prefix[64];
 
 	if (pool != NULL)
 		return pool;
-	snprintf(prefix, sizeof(prefix), "mpgw-ut-%d", getpid());
-	snprintf(ut_runtime_dir, sizeof(ut_runtime_dir), "/var/run/dpdk/%s", prefix);
-	atexit(ut_eal_cleanup);
-	char *argv[] = { "ut",
-			 "--no-huge",
-			 "--no-pci",
-			 "-m",
-			 "256",
-			 "--no-shconf",
-			 "--file-prefix",
-			 prefix,
-			 "--no-telemetry",
-			 "--log-level",
-			 "*:error",
-			 "-l",
-			 "0",
-			 NULL };
-	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
+	if (ut_eal_start("ut") != 0)
 		return NULL;
 	pool = rte_pktmbuf_pool_create("ut", n, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	return pool;
+}
+
+static inline struct rte_mempool *ut_eal_pool(void)
+{
+	return ut_eal_pool_sized(1023);
 }
 
 static inline struct rte_mbuf *ut_mbuf(struct rte_mempool *pool, const void *data, uint16_t len)
@@ -89,11 +53,6 @@ static inline struct rte_mbuf *ut_mbuf(struct rte_mempool *pool, const void *dat
 	assert_non_null(p);
 	memcpy(p, data, len);
 	return m;
-}
-
-static inline struct rte_mempool *ut_eal_pool(void)
-{
-	return ut_eal_pool_sized(1023);
 }
 
 /* Ethernet + ARP into buf; returns the frame length. */
