@@ -68,15 +68,8 @@ run_testpmd() {
 }
 run_mpgwd() { run_dpdk "$MPGWD" -c "$TB_DIR/box.yaml"; }
 
-declare -A all=([kernel]="" [testpmd]="" [mpgwd]="")
-for ((r = 1; r <= ROUNDS; r++)); do
-	for mode in kernel testpmd mpgwd; do
-		v=$(run_$mode)
-		echo "# round $r $mode: $v Mbit/s"
-		all[$mode]="${all[$mode]} $v"
-	done
-done
-k=$(tb_median ${all[kernel]}) t=$(tb_median ${all[testpmd]}) m=$(tb_median ${all[mpgwd]})
+tb_bench_rounds "$ROUNDS" kernel testpmd mpgwd
+k=${TB_MEDIAN[kernel]} t=${TB_MEDIAN[testpmd]} m=${TB_MEDIAN[mpgwd]}
 echo "bridge, one TCP flow, median of $ROUNDS x 5 s:"
 printf '  kernel bridge (veth)        %6d Mbit/s\n' "$k"
 printf '  testpmd io fwd (af_packet)  %6d Mbit/s\n' "$t"

@@ -93,15 +93,8 @@ run_testpmd() { # host B receives, through testpmd between in and out
 	wait "$pid" 2>/dev/null || true
 }
 
-declare -A all=([kernel]="" [testpmd]="" [mpgwd]="")
-for ((r = 1; r <= ROUNDS; r++)); do
-	for mode in kernel testpmd mpgwd; do
-		v=$(run_$mode)
-		echo "# round $r $mode: $v Mbit/s"
-		all[$mode]="${all[$mode]} $v"
-	done
-done
-k=$(tb_median ${all[kernel]}) t=$(tb_median ${all[testpmd]}) m=$(tb_median ${all[mpgwd]})
+tb_bench_rounds "$ROUNDS" kernel testpmd mpgwd
+k=${TB_MEDIAN[kernel]} t=${TB_MEDIAN[testpmd]} m=${TB_MEDIAN[mpgwd]}
 echo "== tcpstack over veth, one kernel sender (cubic), $MB MiB, median of $ROUNDS"
 printf '  kernel -> kernel on the veth          %6d Mbit/s\n' "$k"
 printf '  kernel -> testpmd fwd -> kernel       %6d Mbit/s   (port ceiling)\n' "$t"

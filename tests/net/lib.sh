@@ -125,6 +125,26 @@ tb_median() { # NUMBER...: the median (benchmarks report medians of rounds)
 	printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'
 }
 
+# Benchmark rounds: run_MODE for each MODE, ROUNDS times, interleaved so
+# that drift on a noisy machine hits every mode alike; each run_MODE prints
+# one number. Leaves the medians in TB_MEDIAN[MODE].
+declare -gA TB_MEDIAN
+tb_bench_rounds() { # ROUNDS MODE...
+	local rounds=$1 r mode v; shift
+	declare -A all
+	for ((r = 1; r <= rounds; r++)); do
+		for mode in "$@"; do
+			v=$(run_$mode)
+			echo "# round $r $mode: $v Mbit/s"
+			all[$mode]="${all[$mode]:-} $v"
+		done
+	done
+	for mode in "$@"; do
+		# shellcheck disable=SC2086
+		TB_MEDIAN[$mode]=$(tb_median ${all[$mode]})
+	done
+}
+
 tb_wait_for() { # SECONDS COMMAND...: poll until COMMAND succeeds
 	local t=$1; shift
 	for _ in $(seq $((t * 10))); do
