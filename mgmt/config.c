@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -157,6 +158,12 @@ struct raw_arp {
 	char *entries;
 };
 
+struct raw_tcp {
+	char *max_connections;
+	char *max_half_open;
+	char *syncookies;
+};
+
 struct raw_log {
 	char *level;
 };
@@ -184,6 +191,7 @@ struct raw_config {
 	struct raw_workers workers;
 	struct raw_mempool mempool;
 	struct raw_arp arp;
+	struct raw_tcp tcp;
 	struct raw_log log;
 };
 
@@ -246,6 +254,13 @@ static const cyaml_schema_field_t arp_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t tcp_fields[] = {
+	NUM("max_connections", struct raw_tcp, max_connections),
+	NUM("max_half_open", struct raw_tcp, max_half_open),
+	STR("syncookies", CYAML_FLAG_OPTIONAL, struct raw_tcp, syncookies, 0, CFG_NUM_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t log_fields[] = {
 	STR("level", CYAML_FLAG_OPTIONAL, struct raw_log, level, 0, CFG_NUM_LEN_MAX),
 	CYAML_FIELD_END,
@@ -282,6 +297,7 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING("mempool", CYAML_FLAG_OPTIONAL, struct raw_config, mempool,
 			    mempool_fields),
 	CYAML_FIELD_MAPPING("arp", CYAML_FLAG_OPTIONAL, struct raw_config, arp, arp_fields),
+	CYAML_FIELD_MAPPING("tcp", CYAML_FLAG_OPTIONAL, struct raw_config, tcp, tcp_fields),
 	CYAML_FIELD_MAPPING("log", CYAML_FLAG_OPTIONAL, struct raw_config, log, log_fields),
 	CYAML_FIELD_END,
 };
@@ -550,6 +566,29 @@ static int cfg_uint(const struct cfg_ctx *c, const char *key, const char *s, uns
 		return cfg_fail(c, key, "%s is out of range (%s)", cfg_show(show, s), range);
 	*out = (unsigned)v;
 	return 0;
+}
+
+/* YAML 1.1's booleans as an operator writes them; absent: dflt. */
+static int cfg_bool(const struct cfg_ctx *c, const char *key, const char *s, bool dflt, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
+	char show[CFG_SHOW_MAX + 4];
+
+	*out = dflt;
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < 3; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return cfg_fail(c, key, "'%s' is not a boolean (true|false)", cfg_show(show, s));
 }
 
 static int cfg_pow2(const struct cfg_ctx *c, const char *key, const char *s, unsigned lo,
@@ -957,7 +996,12 @@ static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, stru
 		    0 ||
 	    cfg_uint(c, "arp.timeout_s", r->arp.timeout_s, 1, 86400, false, 300,
 		     &cfg->arp_timeout_s) < 0 ||
-	    cfg_pow2(c, "arp.entries", r->arp.entries, 16, 65536, 1024, &cfg->arp_entries) < 0)
+	    cfg_pow2(c, "arp.entries", r->arp.entries, 16, 65536, 1024, &cfg->arp_entries) < 0 ||
+	    cfg_uint(c, "tcp.max_connections", r->tcp.max_connections, 1, 1048576, false, 65536,
+		     &cfg->tcp_max_conns) < 0 ||
+	    cfg_uint(c, "tcp.max_half_open", r->tcp.max_half_open, 1, 1048576, false, 4096,
+		     &cfg->tcp_max_half_open) < 0 ||
+	    cfg_bool(c, "tcp.syncookies", r->tcp.syncookies, true, &cfg->tcp_syncookies) < 0)
 		return -1;
 	/* DPDK refuses a cache larger than mbufs / 1.5. */
 	if ((unsigned long long)cfg->mbuf_cache * 3 > (unsigned long long)cfg->mbufs * 2)

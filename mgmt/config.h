@@ -100,6 +100,11 @@ struct mgmt_config {
 	unsigned arp_timeout_s; /**< reachable entry lifetime; default 300 */
 	unsigned arp_entries; /**< cache size (power of 2); default 1024 */
 
+	/* tcp: (the box's own TCP engine, per worker) */
+	unsigned tcp_max_conns; /**< connections, TIME_WAIT included; default 65536 */
+	unsigned tcp_max_half_open; /**< SYN-RECEIVED; default 4096 */
+	bool tcp_syncookies; /**< SYN cookies once half-open is full; default true */
+
 	/* log: */
 	int log_level; /**< syslog level (LOG_ERR..LOG_DEBUG); default LOG_INFO */
 };

@@ -67,7 +67,11 @@ static int make_workers(struct proxy_dataplane *dp, char *err)
 	/* One TCP for the box's addresses, on worker 0 with the rest of the
 	 * box's own stack (its counters live with port 0's). */
 	struct proxy_worker *w0 = &dp->workers[0];
-	struct tcpstack_tcp_params tp = { 0 };
+	struct tcpstack_tcp_params tp = {
+		.max_conns = dp->cfg.tcp_max_conns,
+		.max_half_open = dp->cfg.tcp_max_half_open,
+		.syncookies_off = !dp->cfg.tcp_syncookies,
+	};
 	w0->tcp = tcpstack_tcp_create(&tp, dp->tx_pool, &w0->stats->tcp_engine,
 				      proxy_worker_tcp_output, w0);
 	if (w0->tcp == NULL) {

@@ -25,7 +25,8 @@ TB_GW_EXTRA_a="services:
   - {name: source, kind: source, listen: 5002, bytes: $((MB << 20))}
   - {name: echo, kind: echo, listen: 7}
   - {name: lossysrc, kind: source, listen: 5003, bytes: $((LOSSY_MB << 20))}
-  - {name: push, kind: source, connect: \"$HB:6001\", from: wan0, bytes: $((MB << 20))}"
+  - {name: push, kind: source, connect: \"$HB:6001\", from: wan0, bytes: $((MB << 20))}
+tcp: {max_half_open: 256}"
 
 # Link 1 (rA-rB, which host B's traffic to gwA wan1 crosses): 10 ms each
 # way and 1% loss each way; link 0 clean.
@@ -157,16 +158,28 @@ wait_svc sink $((before + 1)) 30
 tb_check "a kernel RST mid-transfer ends the box's connection: $(svc_line sink $((before + 1)) | grep -o 'closed ([^)]*)')" \
 	sh -c "svc_line() { grep 'service sink: connection' '$TB_DIR/gwa.log' | sed -n \"\$1p\"; }; svc_line $((before + 1)) | grep -q 'reset by peer'"
 
-# ---- a SYN flood from rA at wan1 while host B transfers to wan0 (link 0)
+# ---- a SYN flood from rA at wan1 while host B transfers to wan0 (link 0).
+# Spoofed random sources never answer the SYN-ACKs, so the half-open table
+# (256 here) fills and the box goes on with SYN cookies: host B's connection
+# is one of those.
 before=$(grep -c 'service sink: connection' "$TB_DIR/gwa.log")
-tb_start ra "$TB_DIR/hping.log" timeout 6 hping3 -q -S -p 5001 -i u200 $BOX
+stats0=$(tb_gw_stats a)
+tb_start ra "$TB_DIR/hping.log" timeout 6 hping3 -q -S --rand-source -p 5001 -i u200 $BOX
 flood_pid=$TB_LAST_PID
 sleep 0.5
 tb_exec hb socat -u "OPEN:$TB_DIR/lossy" "TCP:$BOX0:5001"
+stats1=$(tb_gw_stats a)
 wait "$flood_pid" 2>/dev/null || true
 wait_svc sink $((before + 1)) 60
 tb_check "a transfer during a SYN flood completes, SHA-256 equal" \
 	test "$(svc_field sink $((before + 1)) rx)" = "$((LOSSY_MB << 20)) $want_lossy"
+delta() { echo $(($(tb_counter "$stats1" "tcp.$1") + 0 - $(tb_counter "$stats0" "tcp.$1") - 0)); }
+cookies_sent=$(delta tcp_syncookies_sent)
+cookies_ok=$(delta tcp_syncookies_ok)
+tb_check "the flood filled the half-open table: $cookies_sent SYN cookies sent" \
+	test "$cookies_sent" -gt 0
+tb_check "host B's connection came back with a valid cookie ($cookies_ok)" \
+	test "$cookies_ok" -ge 1
 
 # ---- one capture, checked by tshark
 tb_start ra "$TB_DIR/tshark.log" tshark -q -i wan1 -f "tcp port 5001" -c 20000 -w "$TB_DIR/cap.pcapng"

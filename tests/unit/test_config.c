@@ -122,6 +122,10 @@ static const char good_cfg[] =
 	"arp:\n"
 	"  timeout_s: 86400\n"
 	"  entries: 65536\n"
+	"tcp:\n"
+	"  max_connections: 1048576\n"
+	"  max_half_open: 1\n"
+	"  syncookies: off\n"
 	"log:\n"
 	"  level: debug\n";
 
@@ -174,6 +178,9 @@ static void check_good(const struct mgmt_config *c)
 	assert_int_equal(c->mbuf_cache, 512);
 	assert_int_equal(c->arp_timeout_s, 86400);
 	assert_int_equal(c->arp_entries, 65536);
+	assert_int_equal(c->tcp_max_conns, 1048576);
+	assert_int_equal(c->tcp_max_half_open, 1);
+	assert_false(c->tcp_syncookies);
 	assert_int_equal(c->log_level, LOG_DEBUG);
 }
 
@@ -219,6 +226,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c.mbuf_cache, 256);
 	assert_int_equal(c.arp_timeout_s, 300);
 	assert_int_equal(c.arp_entries, 1024);
+	assert_int_equal(c.tcp_max_conns, 65536);
+	assert_int_equal(c.tcp_max_half_open, 4096);
+	assert_true(c.tcp_syncookies);
 	assert_int_equal(c.log_level, LOG_INFO);
 
 	/* empty optional sections and lists keep the defaults too */
@@ -942,6 +952,12 @@ int main(void)
 		    L(11) "arp.entries: ", "8 is out of range (16..65536)"),
 		BAD("arp_entries_high", SECTION("arp:\n  entries: 131072\n"),
 		    L(11) "arp.entries: ", "out of range"),
+		BAD("tcp_max_conns_0", SECTION("tcp:\n  max_connections: 0\n"),
+		    L(11) "tcp.max_connections: ", "0 is out of range (1..1048576)"),
+		BAD("tcp_half_open_high", SECTION("tcp:\n  max_half_open: 1048577\n"),
+		    L(11) "tcp.max_half_open: ", "out of range"),
+		BAD("tcp_syncookies", SECTION("tcp:\n  syncookies: maybe\n"),
+		    L(11) "tcp.syncookies: ", "'maybe' is not a boolean (true|false)"),
 		BAD("log_level", SECTION("log:\n  level: verbose\n"),
 		    L(11) "log.level: ", "unknown value 'verbose' (err|warning|notice|info|debug)"),
 
