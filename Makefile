@@ -27,7 +27,7 @@ ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -I. \
 	$(PKG_CFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 
-MODULES := tcpstack proxy mgmt
+MODULES := tcpstack mptcp proxy mgmt
 LIB_SRCS := $(filter-out proxy/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libmpgw.a
