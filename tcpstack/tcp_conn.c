@@ -497,6 +497,21 @@ void tcpstack_tcp_abort(struct tcpstack_conn *c, uint64_t now)
 	tcp_reap(s);
 }
 
+void tcpstack_tcp_set_opt_room(struct tcpstack_conn *c, unsigned bytes)
+{
+	c->opt_room = (uint8_t)RTE_MIN(bytes, (unsigned)TCP_OPTS_MAX_LEN);
+}
+
+uint32_t tcpstack_tcp_snd_una(const struct tcpstack_conn *c)
+{
+	return c->snd_una;
+}
+
+uint32_t tcpstack_tcp_sndq_bytes(const struct tcpstack_conn *c)
+{
+	return c->sndq.bytes;
+}
+
 void tcpstack_tcp_set_nagle(struct tcpstack_conn *c, bool on)
 {
 	c->nagle = on;
@@ -565,4 +580,9 @@ void tcpstack_tcp_get_info(const struct tcpstack_conn *c, struct tcpstack_tcp_in
 	i->bytes_acked = c->bytes_acked;
 	i->bytes_received = c->bytes_received;
 	i->retrans_segs = c->retrans_segs;
+	i->iss = c->iss;
+	i->irs = c->irs;
+	i->snd_una = c->snd_una;
+	i->sndq_bytes = c->sndq.bytes;
+	i->inflight = c->snd_max - c->snd_una;
 }

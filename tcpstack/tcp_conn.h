@@ -73,6 +73,7 @@ struct tcpstack_conn {
 
 	const struct tcpstack_tcp_ops *ops;
 	void *user;
+	uint8_t opt_room; /* payload bytes given to the user's options */
 	bool closed_by_user; /* tcpstack_tcp_close(): no more events */
 	bool notified_peer_fin;
 	bool want_writable;

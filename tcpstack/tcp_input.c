@@ -38,7 +38,7 @@ static void drop(struct tcpstack_tcp *s, struct seg *g, enum tcpstack_mib why)
 	rte_pktmbuf_free(g->m);
 }
 
-static void user_options(struct tcpstack_conn *c, const struct seg *g)
+static void user_options(struct tcpstack_conn *c, const struct seg *g, uint64_t now)
 {
 	if (c->ops == NULL || c->ops->read_opt == NULL)
 		return;
@@ -48,7 +48,7 @@ static void user_options(struct tcpstack_conn *c, const struct seg *g)
 						      : TCPSTACK_SEG_ACK;
 	for (unsigned i = 0; i < g->o.n_extra; i++)
 		c->ops->read_opt(c->user, c, kind, g->seq, g->len, g->opts + g->o.extra[i].off,
-				 g->o.extra[i].len);
+				 g->o.extra[i].len, now);
 }
 
 /* A RST for a segment nobody owns, as RFC 9293 3.10.7.1 words it. */
@@ -185,8 +185,10 @@ static void listen_input(struct tcpstack_tcp *s, const struct tcp_listener *l, s
 	c->snd_wl2 = c->iss;
 	tcp_conn_set_state(c, TCP_SYN_RCVD);
 	tcp_count(s, TCPSTACK_MIB_TCP_PASSIVE_OPENS);
-	user_options(c, g);
+	user_options(c, g, now);
 	rte_pktmbuf_free(g->m); /* data on a SYN is not taken (no TFO) */
+	if (c->state == TCP_CLOSED)
+		return; /* the user refused it (tcpstack_tcp_abort) */
 	tcp_send_syn(c, now);
 }
 
@@ -249,8 +251,10 @@ static void syn_sent_input(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 	c->rcv_nxt = g->seq + 1;
 	c->rcv_adv = c->rcv_nxt;
 	take_syn_options(c, g, now);
-	user_options(c, g);
+	user_options(c, g, now);
 	rte_pktmbuf_free(g->m);
+	if (c->state == TCP_CLOSED)
+		return; /* the user aborted on reading the options */
 	if (ack_ok) {
 		syn_acked(c, g, (uint32_t)g->wnd /* unscaled in a SYN */, now);
 		tcp_send_ack(c, now);
@@ -709,7 +713,11 @@ static void synchronized_input(struct tcpstack_conn *c, struct seg *g, uint64_t 
 		challenge_ack(c, now);
 		return;
 	}
-	user_options(c, g);
+	user_options(c, g, now);
+	if (c->state == TCP_CLOSED) {
+		rte_pktmbuf_free(g->m); /* the user aborted on reading the options */
+		return;
+	}
 	if (!process_ack(c, g, now))
 		return;
 	process_data(c, g, now);

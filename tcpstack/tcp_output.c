@@ -15,6 +15,8 @@ static uint32_t ts_now(uint64_t now)
 
 static enum tcpstack_seg_kind kind_of(uint8_t flags, uint32_t len)
 {
+	if (flags & RTE_TCP_RST_FLAG)
+		return TCPSTACK_SEG_RST;
 	if (flags & RTE_TCP_SYN_FLAG)
 		return (flags & RTE_TCP_ACK_FLAG) ? TCPSTACK_SEG_SYNACK : TCPSTACK_SEG_SYN;
 	return (len != 0 || (flags & RTE_TCP_FIN_FLAG)) ? TCPSTACK_SEG_DATA : TCPSTACK_SEG_ACK;
@@ -329,7 +331,16 @@ static uint32_t pipe(const struct tcpstack_conn *c)
 /* Payload room in a segment once our fixed options are in. */
 static uint32_t effective_mss(const struct tcpstack_conn *c)
 {
-	return (uint32_t)c->mss - (c->ts_ok ? 12u : 0u);
+	return (uint32_t)c->mss - (c->ts_ok ? 12u : 0u) - c->opt_room;
+}
+
+/* The user's say on where a segment from @seq must end (MPTCP mappings). */
+static uint32_t seg_limit(struct tcpstack_conn *c, uint32_t seq, uint32_t len)
+{
+	if (len == 0 || c->ops == NULL || c->ops->seg_limit == NULL)
+		return len;
+	uint32_t l = c->ops->seg_limit(c->user, c, seq, len);
+	return l == 0 || l > len ? len : l;
 }
 
 void tcp_output(struct tcpstack_conn *c, uint64_t now)
@@ -375,6 +386,7 @@ void tcp_output(struct tcpstack_conn *c, uint64_t now)
 		if (len != 0 && len < emss && len == avail && c->nagle && flight != 0 &&
 		    !c->fin_queued)
 			break; /* Nagle: one small segment in flight at most */
+		len = seg_limit(c, c->snd_nxt, len); /* after the checks: a cut is no small send */
 		bool fin = c->fin_queued && len == avail;
 		uint8_t flags = RTE_TCP_ACK_FLAG;
 		if (len != 0 && len == avail)
@@ -413,7 +425,7 @@ void tcp_output(struct tcpstack_conn *c, uint64_t now)
 uint32_t tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now)
 {
 	uint32_t data_end = c->snd_una + c->sndq.bytes;
-	uint32_t len = RTE_MIN(c->sndq.bytes, effective_mss(c));
+	uint32_t len = seg_limit(c, c->snd_una, RTE_MIN(c->sndq.bytes, effective_mss(c)));
 	uint8_t flags = RTE_TCP_ACK_FLAG;
 
 	if (c->fin_sent && c->snd_una + len == data_end)
@@ -445,7 +457,7 @@ void tcp_sack_recover(struct tcpstack_conn *c, uint64_t now)
 		if (!(start == c->snd_una && c->sb.high_rxt == c->snd_una) &&
 		    tcp_sb_sacked_above(&c->sb, start) <= 2u * c->mss)
 			break;
-		len = RTE_MIN(len, emss);
+		len = seg_limit(c, start, RTE_MIN(len, emss));
 		send_segment(c, start, len, RTE_TCP_ACK_FLAG, now);
 		c->retrans_segs++;
 		tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);

@@ -253,6 +253,7 @@ enum tcpstack_seg_kind {
 	TCPSTACK_SEG_SYNACK,
 	TCPSTACK_SEG_ACK, /**< no payload, no SYN */
 	TCPSTACK_SEG_DATA, /**< carries payload (or FIN) */
+	TCPSTACK_SEG_RST, /**< a RST the connection sends (abort, refusal) */
 };
 
 /** What a connection's user gives the engine. Any hook may be NULL. */
@@ -271,9 +272,21 @@ struct tcpstack_tcp_ops {
 	 */
 	unsigned (*write_opts)(void *user, struct tcpstack_conn *c, enum tcpstack_seg_kind kind,
 			       uint32_t seq, uint32_t len, uint8_t *buf, unsigned room);
-	/** An option the engine does not interpret (kind, length, bytes). */
+	/**
+	 * An option the engine does not interpret (kind, length, bytes), on
+	 * a segment that passed the engine's checks (on a SYN to a listener,
+	 * before the SYN-ACK is built: the handler may tcpstack_tcp_set_user()
+	 * the new connection, or tcpstack_tcp_abort() it to refuse the SYN).
+	 */
 	void (*read_opt)(void *user, struct tcpstack_conn *c, enum tcpstack_seg_kind kind,
-			 uint32_t seq, uint32_t len, const uint8_t *opt, unsigned opt_len);
+			 uint32_t seq, uint32_t len, const uint8_t *opt, unsigned opt_len,
+			 uint64_t now);
+	/**
+	 * How much of the @p len queued bytes from @p seq one segment may
+	 * carry (1..len): a user whose options describe ranges of the stream
+	 * (MPTCP's DSS mappings) keeps a segment inside one range. NULL: all.
+	 */
+	uint32_t (*seg_limit)(void *user, struct tcpstack_conn *c, uint32_t seq, uint32_t len);
 };
 
 /** Per-lcore TCP parameters; zero fields take the defaults in brackets. */
@@ -371,6 +384,15 @@ void tcpstack_tcp_set_bufs(struct tcpstack_conn *c, uint32_t sndbuf, uint32_t rc
 void tcpstack_tcp_set_keepalive(struct tcpstack_conn *c, uint32_t idle_s, uint32_t intvl_s,
 				unsigned count, uint64_t now);
 void tcpstack_tcp_set_user(struct tcpstack_conn *c, const struct tcpstack_tcp_ops *ops, void *user);
+/**
+ * Option bytes the user's write_opts may add to a data segment: payload
+ * shrinks by as much, so the segment still fits the MSS (MPTCP's DSS).
+ */
+void tcpstack_tcp_set_opt_room(struct tcpstack_conn *c, unsigned bytes);
+/** SND.UNA: the stream is acknowledged up to here (for users mapping it). */
+uint32_t tcpstack_tcp_snd_una(const struct tcpstack_conn *c);
+/** Bytes queued to send and not yet acknowledged (sent or not). */
+uint32_t tcpstack_tcp_sndq_bytes(const struct tcpstack_conn *c);
 
 /** What mgmt and tests may read of a connection. */
 struct tcpstack_tcp_info {
@@ -378,6 +400,8 @@ struct tcpstack_tcp_info {
 	uint32_t laddr, raddr; /**< network order */
 	uint16_t lport, rport; /**< host order */
 	uint32_t srtt_us, rto_us, cwnd, ssthresh, snd_wnd, rcv_wnd, mss;
+	uint32_t iss, irs; /**< initial sequence numbers, ours and the peer's */
+	uint32_t snd_una, sndq_bytes, inflight;
 	uint64_t bytes_acked, bytes_received, retrans_segs;
 };
 void tcpstack_tcp_get_info(const struct tcpstack_conn *c, struct tcpstack_tcp_info *i);
