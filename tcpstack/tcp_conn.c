@@ -334,6 +334,7 @@ struct tcpstack_conn *tcpstack_tcp_connect(struct tcpstack_tcp *s, uint32_t ladd
 	struct tcp_tuple t = { .laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport };
 	struct tcpstack_conn *c;
 
+	s->now = now;
 	if (lport == 0 && pick_port(s, &t) == 0) {
 		*err = -EADDRNOTAVAIL;
 		return NULL;
@@ -363,6 +364,7 @@ uint32_t tcpstack_tcp_send_space(const struct tcpstack_conn *c)
 
 int tcpstack_tcp_send(struct tcpstack_conn *c, struct rte_mbuf *m, uint64_t now)
 {
+	c->s->now = now;
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RCVD)
 		return -ENOTCONN; /* data waits for CONNECTED */
 	if (c->fin_queued || (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
@@ -387,6 +389,7 @@ int tcpstack_tcp_send(struct tcpstack_conn *c, struct rte_mbuf *m, uint64_t now)
 
 struct rte_mbuf *tcpstack_tcp_recv(struct tcpstack_conn *c, uint32_t max, uint64_t now)
 {
+	c->s->now = now;
 	struct rte_mbuf *head = NULL, *last = NULL;
 	uint32_t got = 0, before = tcp_rcv_window(c);
 	uint16_t segs = 0;
@@ -448,6 +451,7 @@ static void shutdown_conn(struct tcpstack_conn *c, uint64_t now)
 
 void tcpstack_tcp_shutdown(struct tcpstack_conn *c, uint64_t now)
 {
+	c->s->now = now;
 	struct tcpstack_tcp *s = c->s;
 
 	s->busy++;
@@ -466,6 +470,7 @@ static void abort_conn(struct tcpstack_conn *c, uint64_t now)
 
 void tcpstack_tcp_close(struct tcpstack_conn *c, uint64_t now)
 {
+	c->s->now = now;
 	struct tcpstack_tcp *s = c->s;
 
 	s->busy++;
@@ -489,6 +494,7 @@ void tcpstack_tcp_close(struct tcpstack_conn *c, uint64_t now)
 
 void tcpstack_tcp_abort(struct tcpstack_conn *c, uint64_t now)
 {
+	c->s->now = now;
 	struct tcpstack_tcp *s = c->s;
 
 	s->busy++;
@@ -500,6 +506,22 @@ void tcpstack_tcp_abort(struct tcpstack_conn *c, uint64_t now)
 void tcpstack_tcp_set_opt_room(struct tcpstack_conn *c, unsigned bytes)
 {
 	c->opt_room = (uint8_t)RTE_MIN(bytes, (unsigned)TCP_OPTS_MAX_LEN);
+}
+
+uint64_t tcpstack_tcp_now(const struct tcpstack_tcp *s)
+{
+	return s->now;
+}
+
+void tcpstack_tcp_ack_now(struct tcpstack_conn *c, uint64_t now)
+{
+	c->s->now = now;
+	if (c->state < TCP_ESTABLISHED || c->state == TCP_TIME_WAIT)
+		return;
+	c->s->busy++;
+	tcp_send_ack(c, now);
+	c->s->busy--;
+	tcp_reap(c->s);
 }
 
 uint32_t tcpstack_tcp_snd_una(const struct tcpstack_conn *c)
@@ -561,6 +583,10 @@ void tcpstack_tcp_set_user(struct tcpstack_conn *c, const struct tcpstack_tcp_op
 {
 	c->ops = ops;
 	c->user = user;
+	/* A half-open connection given a user of its own is surfaced: that
+	 * user hears CLOSED if it dies before the handshake completes. */
+	if (c->state == TCP_SYN_RCVD && ops != NULL)
+		c->adopted = true;
 }
 
 void tcpstack_tcp_get_info(const struct tcpstack_conn *c, struct tcpstack_tcp_info *i)

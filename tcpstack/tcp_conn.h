@@ -74,6 +74,7 @@ struct tcpstack_conn {
 	const struct tcpstack_tcp_ops *ops;
 	void *user;
 	uint8_t opt_room; /* payload bytes given to the user's options */
+	bool adopted; /* set_user() while half-open: CLOSED is told */
 	bool closed_by_user; /* tcpstack_tcp_close(): no more events */
 	bool notified_peer_fin;
 	bool want_writable;
@@ -148,6 +149,7 @@ struct tcpstack_tcp {
 	uint64_t chack_second;
 	unsigned chack_count;
 	uint64_t last_cookie; /* when we last answered a SYN with a cookie */
+	uint64_t now; /* of the outermost call in progress (tcpstack_tcp_now) */
 	/* Timers: a binary min-heap of connections by their earliest
 	 * deadline. Exact deadlines, O(log n) updates, and the next deadline in
 	 * O(1), which virtual-time simulation needs to jump ahead. */

@@ -40,7 +40,7 @@ static void drop(struct tcpstack_tcp *s, struct seg *g, enum tcpstack_mib why)
 
 static void user_options(struct tcpstack_conn *c, const struct seg *g, uint64_t now)
 {
-	if (c->ops == NULL || c->ops->read_opt == NULL)
+	if (c->closed_by_user || c->ops == NULL || c->ops->read_opt == NULL)
 		return;
 	enum tcpstack_seg_kind kind =
 		(g->flags & F_SYN) ? ((g->flags & F_ACK) ? TCPSTACK_SEG_SYNACK : TCPSTACK_SEG_SYN)
@@ -694,7 +694,7 @@ static void synchronized_input(struct tcpstack_conn *c, struct seg *g, uint64_t 
 		}
 		tcp_count(s, TCPSTACK_MIB_TCP_RST_IN);
 		rte_pktmbuf_free(g->m);
-		if (c->state == TCP_SYN_RCVD && c->passive) {
+		if (c->state == TCP_SYN_RCVD && c->passive && !c->adopted) {
 			c->closed_by_user = true; /* never surfaced to the user */
 			tcp_conn_done(c, ECONNREFUSED);
 		} else {
@@ -776,6 +776,7 @@ static void input(struct tcpstack_tcp *s, struct rte_mbuf *m, uint64_t now);
 
 void tcpstack_tcp_input(struct tcpstack_tcp *s, struct rte_mbuf *m, uint64_t now)
 {
+	s->now = now;
 	s->busy++;
 	input(s, m, now);
 	s->busy--;
@@ -881,7 +882,7 @@ void tcp_conn_timers(struct tcpstack_conn *c, uint64_t now)
 	case TCP_SYN_RCVD:
 		if (c->rto_count > s->p.syn_retries) {
 			tcp_count(s, TCPSTACK_MIB_TCP_TIMEOUT);
-			if (c->state == TCP_SYN_RCVD && c->passive)
+			if (c->state == TCP_SYN_RCVD && c->passive && !c->adopted)
 				c->closed_by_user = true; /* never surfaced */
 			tcp_conn_done(c, ETIMEDOUT);
 			return;

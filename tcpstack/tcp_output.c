@@ -110,7 +110,7 @@ static unsigned write_options(struct tcpstack_conn *c, uint8_t flags, uint32_t s
 	o.ts_val = ts_now(now);
 	o.ts_ecr = c->ts_recent;
 	n = tcp_opts_write(buf, TCP_OPTS_MAX_LEN, &o);
-	if (c->ops != NULL && c->ops->write_opts != NULL) {
+	if (!c->closed_by_user && c->ops != NULL && c->ops->write_opts != NULL) {
 		unsigned u = c->ops->write_opts(c->user, c, kind_of(flags, len), seq, len, buf + n,
 						TCP_OPTS_MAX_LEN - n);
 		n += RTE_MIN(u, TCP_OPTS_MAX_LEN - n);
@@ -337,7 +337,7 @@ static uint32_t effective_mss(const struct tcpstack_conn *c)
 /* The user's say on where a segment from @seq must end (MPTCP mappings). */
 static uint32_t seg_limit(struct tcpstack_conn *c, uint32_t seq, uint32_t len)
 {
-	if (len == 0 || c->ops == NULL || c->ops->seg_limit == NULL)
+	if (len == 0 || c->closed_by_user || c->ops == NULL || c->ops->seg_limit == NULL)
 		return len;
 	uint32_t l = c->ops->seg_limit(c->user, c, seq, len);
 	return l == 0 || l > len ? len : l;

@@ -114,6 +114,7 @@ void tcpstack_tcp_timers(struct tcpstack_tcp *s, uint64_t now)
 {
 	/* Each round handles the earliest connection; its handler either
 	 * clears or moves its timers forward (or frees it), so this ends. */
+	s->now = now;
 	s->busy++;
 	while (s->heap_n != 0 && s->heap[0]->heap_at <= now)
 		tcp_conn_timers(s->heap[0], now);

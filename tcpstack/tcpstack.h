@@ -256,7 +256,11 @@ enum tcpstack_seg_kind {
 	TCPSTACK_SEG_RST, /**< a RST the connection sends (abort, refusal) */
 };
 
-/** What a connection's user gives the engine. Any hook may be NULL. */
+/**
+ * What a connection's user gives the engine. Any hook may be NULL. After
+ * tcpstack_tcp_close() or _abort() (the RST of an abort excepted) no hook
+ * is called again, so the user may free what @p user points to at once.
+ */
 struct tcpstack_tcp_ops {
 	void (*event)(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_event ev, int err);
 	/**
@@ -324,6 +328,11 @@ void tcpstack_tcp_destroy(struct tcpstack_tcp *s);
 
 /** A frame carrying IPv4/TCP for this stack. Consumes @p m. */
 void tcpstack_tcp_input(struct tcpstack_tcp *s, struct rte_mbuf *m, uint64_t now);
+/**
+ * The `now` of the call in progress (input, timers or an API call): what
+ * an event handler, which gets none, passes on to the calls it makes.
+ */
+uint64_t tcpstack_tcp_now(const struct tcpstack_tcp *s);
 /** Run due timers. */
 void tcpstack_tcp_timers(struct tcpstack_tcp *s, uint64_t now);
 /** When the next timer is due (UINT64_MAX if none): virtual time jumps there. */
@@ -383,12 +392,23 @@ void tcpstack_tcp_set_bufs(struct tcpstack_conn *c, uint32_t sndbuf, uint32_t rc
  */
 void tcpstack_tcp_set_keepalive(struct tcpstack_conn *c, uint32_t idle_s, uint32_t intvl_s,
 				unsigned count, uint64_t now);
+/**
+ * Give @p c another user (and ops). Done on a listener's connection while
+ * it is half-open (from read_opt on its SYN), it also makes the engine tell
+ * that user CLOSED should the handshake never complete.
+ */
 void tcpstack_tcp_set_user(struct tcpstack_conn *c, const struct tcpstack_tcp_ops *ops, void *user);
 /**
  * Option bytes the user's write_opts may add to a data segment: payload
  * shrinks by as much, so the segment still fits the MSS (MPTCP's DSS).
  */
 void tcpstack_tcp_set_opt_room(struct tcpstack_conn *c, unsigned bytes);
+/**
+ * Send a pure ACK now (synchronized states only), so that what the user's
+ * write_opts has to say (a DATA_ACK, a DATA_FIN, an ADD_ADDR) goes out
+ * without waiting for data.
+ */
+void tcpstack_tcp_ack_now(struct tcpstack_conn *c, uint64_t now);
 /** SND.UNA: the stream is acknowledged up to here (for users mapping it). */
 uint32_t tcpstack_tcp_snd_una(const struct tcpstack_conn *c);
 /** Bytes queued to send and not yet acknowledged (sent or not). */

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* MPTCP between two stacks over 1 to 3 emulated paths on virtual time.
+ * Each seed draws a scenario (paths with their delay, loss, reordering and
+ * rate; checksums on or off; the scheduler; a path cut mid-transfer and
+ * maybe restored; a server that is plain TCP) and runs a transfer both
+ * ways at once: every byte must arrive intact and in order, both sides
+ * must close in order, the connection must use MPTCP with every path
+ * joined (or fall back when the server has no MPTCP), a cut path's data
+ * must be reinjected, and every mbuf must be back in the pool.
+ * SIM_SEED=N replays one seed verbosely, SIM_SEEDS=N sets how many run. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mptcp/mptcp.h"
+#include "tests/sim/sim.h"
+#include "tests/unit/ut.h"
+
+#define PORT 80
+#define CHUNK 1800
+#define MAX_PATHS 3
+
+struct app {
+	struct sim *sim;
+	int side;
+	struct mptcp_sock *m;
+	struct tcpstack_conn *tc; /* the plain-TCP server, when it is one */
+	uint64_t to_send, sent, expect, received;
+	bool shut, peer_fin, closed, corrupt, connected;
+	int close_err;
+	struct mptcp_info last; /* at CLOSED */
+	uint64_t closed_at;
+	uint64_t corrupt_at; /* first byte that differed */
+	unsigned max_subflows;
+};
+
+static uint8_t pattern(int side, uint64_t i)
+{
+	uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ull + (uint64_t)side * 0x632be59bd9b4e019ull;
+	return (uint8_t)(x >> 56 ^ x >> 17 ^ i);
+}
+
+static uint32_t space(struct app *a)
+{
+	return a->tc ? tcpstack_tcp_send_space(a->tc) : mptcp_send_space(a->m);
+}
+
+static int send_chain(struct app *a, struct rte_mbuf *m, uint64_t now)
+{
+	return a->tc ? tcpstack_tcp_send(a->tc, m, now) : mptcp_send(a->m, m, now);
+}
+
+static void pump(struct app *a, uint64_t now)
+{
+	if ((a->m == NULL && a->tc == NULL) || a->closed || !a->connected)
+		return;
+	while (a->sent < a->to_send) {
+		uint64_t n = a->to_send - a->sent;
+		if (n > CHUNK)
+			n = CHUNK;
+		if (n > space(a))
+			return;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(a->sim->pool);
+		if (m == NULL)
+			return;
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)n);
+		for (uint64_t i = 0; i < n; i++)
+			p[i] = pattern(a->side, a->sent + i);
+		if (send_chain(a, m, now) != 0) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		a->sent += n;
+	}
+	if (!a->shut && a->sent == a->to_send) {
+		a->shut = true;
+		if (a->tc)
+			tcpstack_tcp_shutdown(a->tc, now);
+		else
+			mptcp_shutdown(a->m, now);
+	}
+}
+
+static void take(struct app *a, struct rte_mbuf *m)
+{
+	for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(s, const uint8_t *);
+		for (unsigned i = 0; i < s->data_len; i++)
+			if (p[i] != pattern(!a->side, a->received + i) && !a->corrupt) {
+				a->corrupt = true;
+				a->corrupt_at = a->received + i;
+			}
+		a->received += s->data_len;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void app_event(void *user, struct mptcp_sock *m, enum mptcp_event ev, int err)
+{
+	struct app *a = user;
+	uint64_t now = a->sim->now;
+	struct rte_mbuf *d;
+
+	a->m = m;
+	switch (ev) {
+	case MPTCP_EV_CONNECTED:
+		a->connected = true;
+		pump(a, now);
+		break;
+	case MPTCP_EV_READABLE:
+		while ((d = mptcp_recv(m, UINT32_MAX, now)) != NULL)
+			take(a, d);
+		break;
+	case MPTCP_EV_WRITABLE:
+		pump(a, now);
+		break;
+	case MPTCP_EV_PEER_FIN:
+		a->peer_fin = true;
+		break;
+	case MPTCP_EV_CLOSED:
+		mptcp_get_info(m, &a->last);
+		a->closed_at = a->sim->now;
+		a->closed = true;
+		a->close_err = err;
+		a->m = NULL;
+		break;
+	}
+	if (a->m != NULL) {
+		struct mptcp_info i;
+		mptcp_get_info(a->m, &i);
+		if (i.subflows > a->max_subflows)
+			a->max_subflows = i.subflows;
+	}
+}
+
+static void *app_accept(void *user, struct mptcp_sock *m)
+{
+	struct app *a = user;
+
+	a->m = m;
+	return a;
+}
+
+static const struct mptcp_ops app_ops = { .event = app_event, .accept = app_accept };
+
+/* The plain-TCP server (no MPTCP on that side). */
+static void tcp_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_event ev, int err)
+{
+	struct app *a = user;
+	uint64_t now = a->sim->now;
+	struct rte_mbuf *d;
+
+	a->tc = c;
+	switch (ev) {
+	case TCPSTACK_TCP_EV_CONNECTED:
+		a->connected = true;
+		pump(a, now);
+		break;
+	case TCPSTACK_TCP_EV_READABLE:
+		while ((d = tcpstack_tcp_recv(c, UINT32_MAX, now)) != NULL)
+			take(a, d);
+		break;
+	case TCPSTACK_TCP_EV_WRITABLE:
+		pump(a, now);
+		break;
+	case TCPSTACK_TCP_EV_PEER_FIN:
+		a->peer_fin = true;
+		break;
+	case TCPSTACK_TCP_EV_CLOSED:
+		a->closed = true;
+		a->close_err = err;
+		a->tc = NULL;
+		break;
+	}
+}
+
+static void *tcp_accept(void *user, struct tcpstack_conn *c)
+{
+	struct app *a = user;
+
+	a->tc = c;
+	return a;
+}
+
+static const struct tcpstack_tcp_ops tcp_ops = { .event = tcp_event, .accept = tcp_accept };
+
+struct scenario {
+	unsigned paths;
+	struct sim_link_params ab[MAX_PATHS], ba[MAX_PATHS];
+	uint64_t bytes_ab, bytes_ba;
+	bool csum, plain_server;
+	const char *sched;
+	int cut_path; /* -1: none */
+	uint64_t cut_at, restore_at; /* restore 0: never */
+};
+
+static void draw(uint64_t seed, struct scenario *sc)
+{
+	struct sim r = { .rng = seed * 0x2545f4914f6cdd1dull };
+	static const char *const scheds[] = { "roundrobin", "minrtt", "redundant" };
+
+	memset(sc, 0, sizeof(*sc));
+	sc->paths = 1 + (unsigned)(sim_rand(&r) % MAX_PATHS);
+	for (unsigned i = 0; i < sc->paths; i++) {
+		struct sim_link_params p = { 0 };
+		p.delay_ns = (1 + sim_rand(&r) % 30) * SIM_MS;
+		if (sim_uniform(&r) < 0.5)
+			p.loss = sim_uniform(&r) * 0.05;
+		if (sim_uniform(&r) < 0.2)
+			p.jitter_ns = sim_rand(&r) % (5 * SIM_MS);
+		if (sim_uniform(&r) < 0.1)
+			p.dup = 0.01;
+		if (sim_uniform(&r) < 0.5)
+			p.rate_bps = (5 + sim_rand(&r) % 100) * 1000000ull;
+		sc->ab[i] = p;
+		sc->ba[i] = p;
+	}
+	sc->bytes_ab = sim_rand(&r) % 600000;
+	sc->bytes_ba = sim_rand(&r) % 600000;
+	if (sim_uniform(&r) < 0.1)
+		sc->bytes_ba = 0;
+	sc->csum = sim_uniform(&r) < 0.3;
+	sc->plain_server = sim_uniform(&r) < 0.1;
+	sc->sched = scheds[sim_rand(&r) % 3];
+	sc->cut_path = -1;
+	if (sc->paths > 1 && sim_uniform(&r) < 0.4) {
+		/* not the first path: a cut before the joins are up would
+		 * leave nothing to survive on */
+		sc->cut_path = 1 + (int)(sim_rand(&r) % (sc->paths - 1));
+		sc->cut_at = 1000 * SIM_MS + (50 + sim_rand(&r) % 400) * SIM_MS;
+		if (sim_uniform(&r) < 0.5)
+			sc->restore_at = sc->cut_at + (100 + sim_rand(&r) % 3000) * SIM_MS;
+	}
+}
+
+struct keys {
+	uint64_t x;
+};
+
+static int det_rand(void *ctx, void *buf, size_t len)
+{
+	struct keys *k = ctx;
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		k->x = k->x * 6364136223846793005ull + 1442695040888963407ull;
+		p[i] = (uint8_t)(k->x >> 56);
+	}
+	return 0;
+}
+
+struct mp_timers {
+	struct mptcp_stack *st;
+};
+
+static uint64_t mp_next(void *ctx)
+{
+	return mptcp_stack_next_timer(((struct mp_timers *)ctx)->st);
+}
+
+static void mp_run(void *ctx, uint64_t now)
+{
+	mptcp_stack_timers(((struct mp_timers *)ctx)->st, now);
+}
+
+static int run_seed(struct rte_mempool *pool, uint64_t seed, bool verbose)
+{
+	struct scenario sc;
+	struct sim sim;
+	struct app a = { .side = 0 }, b = { .side = 1 };
+	struct mptcp_mib_counters mib[2] = { 0 };
+	struct keys keys[2] = { { seed }, { seed ^ 0xabcdef } };
+	struct mptcp_stack *st[2] = { NULL, NULL };
+	struct mp_timers mt[2];
+	int err = 0, fail = 0;
+	bool cut = false, restored = false;
+
+	draw(seed, &sc);
+	struct tcpstack_tcp_params tp = { .sndbuf = 262144, .rcvbuf = 262144 };
+	if (sim_init(&sim, pool, seed, &sc.ab[0], &sc.ba[0], &tp) != 0) {
+		printf("seed %" PRIu64 ": sim_init failed\n", seed);
+		return 1;
+	}
+	for (unsigned i = 1; i < sc.paths; i++)
+		if (sim_add_path(&sim, &sc.ab[i], &sc.ba[i]) < 0)
+			fail = 1;
+	for (int s = 0; s < 2; s++) {
+		struct mptcp_params mp = {
+			.checksum = sc.csum && s == 0,
+			.scheduler = sc.sched,
+			.rand = det_rand,
+			.rand_ctx = &keys[s],
+			.sndbuf = 262144,
+			.rcvbuf = 262144,
+		};
+		st[s] = mptcp_stack_create(&mp, sim.stack[s], pool, &mib[s]);
+		if (st[s] == NULL) {
+			fail = 1;
+			continue;
+		}
+		mt[s].st = st[s];
+		sim_add_timer_source(&sim, mp_next, mp_run, &mt[s]);
+		for (unsigned i = 0; i < sc.paths; i++)
+			mptcp_stack_add_addr(st[s], sim_addr(&sim, s, (int)i), (uint8_t)(i + 1),
+					     false);
+	}
+	a.sim = b.sim = &sim;
+	a.to_send = b.expect = sc.bytes_ab;
+	b.to_send = a.expect = sc.bytes_ba;
+	if (!fail) {
+		if (sc.plain_server)
+			fail |= tcpstack_tcp_listen(sim.stack[1], 0, PORT, &tcp_ops, &b) != 0;
+		else
+			fail |= mptcp_listen(st[1], 0, PORT, &app_ops, &b) != 0;
+		a.m = mptcp_connect(st[0], sim.addr[0], 0, sim.addr[1], PORT, &app_ops, &a, sim.now,
+				    &err);
+		if (a.m == NULL)
+			fail = 1;
+		for (unsigned i = 1; i < sc.paths && !fail; i++)
+			fail |= mptcp_add_subflow(a.m, sim_addr(&sim, 0, (int)i),
+						  sim_addr(&sim, 1, (int)i), PORT, false,
+						  sim.now) != 0;
+	}
+	const uint64_t limit = sim.now + 900ull * 1000 * SIM_MS;
+	uint64_t step_to = limit;
+	while (!fail) {
+		if (sc.cut_path >= 0 && !cut)
+			step_to = sc.cut_at;
+		else if (cut && sc.restore_at != 0 && !restored)
+			step_to = sc.restore_at;
+		else
+			step_to = limit;
+		if (!sim_step(&sim, step_to)) {
+			if (step_to == limit)
+				break;
+			sim.now = step_to;
+		}
+		if (sc.cut_path >= 0 && !cut && sim.now >= sc.cut_at) {
+			cut = true;
+			sim_path_down(&sim, sc.cut_path, true);
+		}
+		if (cut && sc.restore_at != 0 && !restored && sim.now >= sc.restore_at) {
+			restored = true;
+			sim_path_down(&sim, sc.cut_path, false);
+		}
+		pump(&a, sim.now);
+		pump(&b, sim.now);
+		if (a.closed && b.closed && mptcp_stack_conn_count(st[0]) == 0 &&
+		    mptcp_stack_conn_count(st[1]) == 0 &&
+		    tcpstack_tcp_conn_count(sim.stack[0]) == 0 &&
+		    tcpstack_tcp_conn_count(sim.stack[1]) == 0)
+			break;
+	}
+	bool delivered = !fail && a.closed && b.closed && a.close_err == 0 && b.close_err == 0 &&
+			 a.received == a.expect && b.received == b.expect && !a.corrupt &&
+			 !b.corrupt && a.peer_fin && b.peer_fin;
+	/* MPTCP as agreed: fallback exactly when the server is plain TCP, every
+	 * path joined (a path cut before its join may never join: then at
+	 * least the others). */
+	bool mptcp_ok = a.last.fallback == sc.plain_server;
+	unsigned want_sf = sc.plain_server ? 1 : sc.paths;
+	if (sc.cut_path >= 0 && !sc.plain_server)
+		want_sf--;
+	/* Joins start once the first subflow is up and the server has shown
+	 * it has the keys: a connection over sooner cannot have them. */
+	uint64_t slowest = 0;
+	for (unsigned i = 0; i < sc.paths; i++)
+		if (sc.ab[i].delay_ns + sc.ab[i].jitter_ns > slowest)
+			slowest = sc.ab[i].delay_ns + sc.ab[i].jitter_ns;
+	/* (and a lost join SYN is resent after 1 s, then 2 s) */
+	bool long_enough = a.closed_at > 1000 * SIM_MS + 6 * slowest + 3500 * SIM_MS;
+	if (!sc.plain_server && long_enough && a.last.subflows_ever < want_sf)
+		mptcp_ok = false;
+	/* Every configured path tried, whatever the duration, once the
+	 * first subflow was up for a few round trips. */
+	if (!sc.plain_server && a.closed_at > 1000 * SIM_MS + 6 * slowest + 200 * SIM_MS &&
+	    mib[0].v[MPTCP_MIB_JOIN_TX] < sc.paths - 1)
+		mptcp_ok = false;
+	/* Redundant copies are not "reinjections"; a cut path with data in
+	 * flight must show some when another path remains. */
+	bool ok = delivered && mptcp_ok;
+	if (!ok || verbose) {
+		printf("seed %" PRIu64 ": %s: %u paths, %s, csum %d, plain server %d, "
+		       "a->b %" PRIu64 " B (got %" PRIu64 "%s), b->a %" PRIu64 " B (got %" PRIu64
+		       "%s), closed %d/%d err %d/%d fin %d/%d, fallback %d, subflows ever %u max "
+		       "%u,"
+		       " reinjected %" PRIu64 ", t=%.3f s, first bad byte %" PRId64 "/%" PRId64
+		       "\n",
+		       seed, ok ? "ok" : "FAIL", sc.paths, sc.sched, sc.csum, sc.plain_server,
+		       sc.bytes_ab, b.received, b.corrupt ? " CORRUPT" : "", sc.bytes_ba,
+		       a.received, a.corrupt ? " CORRUPT" : "", a.closed, b.closed, a.close_err,
+		       b.close_err, a.peer_fin, b.peer_fin, a.last.fallback, a.last.subflows_ever,
+		       a.max_subflows, a.last.reinjected_bytes,
+		       (double)(sim.now - 1000 * SIM_MS) / 1e9,
+		       b.corrupt ? (int64_t)b.corrupt_at : -1,
+		       a.corrupt ? (int64_t)a.corrupt_at : -1);
+		for (unsigned i = 0; i < sc.paths; i++)
+			printf("  path %u: delay %.1f ms jitter %.1f ms loss %.3f dup %.2f rate "
+			       "%.1f "
+			       "Mbit/s%s\n",
+			       i, sc.ab[i].delay_ns / 1e6, sc.ab[i].jitter_ns / 1e6, sc.ab[i].loss,
+			       sc.ab[i].dup, sc.ab[i].rate_bps / 1e6,
+			       (int)i == sc.cut_path ? " CUT" : "");
+		if (sc.cut_path >= 0)
+			printf("  cut at %.3f s, restored at %.3f s\n",
+			       (double)(sc.cut_at - 1000 * SIM_MS) / 1e9,
+			       sc.restore_at ? (double)(sc.restore_at - 1000 * SIM_MS) / 1e9 : 0.0);
+		for (int i = 0; i < 2; i++) {
+			printf("  %c:", 'a' + i);
+			for (unsigned k = 0; k < MPTCP_MIB_MAX; k++)
+				if (mib[i].v[k] != 0)
+					printf(" %s=%" PRIu64, mptcp_mib_names[k], mib[i].v[k]);
+			for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++)
+				if (sim.mib[i].v[k] != 0)
+					printf(" %s=%" PRIu64, tcpstack_mib_names[k],
+					       sim.mib[i].v[k]);
+			printf("\n");
+		}
+	}
+	mptcp_stack_destroy(st[0]);
+	mptcp_stack_destroy(st[1]);
+	sim_fini(&sim);
+	unsigned leaked = rte_mempool_in_use_count(pool);
+	if (leaked != 0) {
+		printf("seed %" PRIu64 ": %u mbufs leaked\n", seed, leaked);
+		ok = false;
+	}
+	return ok ? 0 : 1;
+}
+
+int main(void)
+{
+	struct rte_mempool *pool = ut_eal_pool_sized(32767);
+	const char *one = getenv("SIM_SEED");
+	const char *count = getenv("SIM_SEEDS");
+	unsigned n = count ? (unsigned)strtoul(count, NULL, 10) : 1000;
+	unsigned failed = 0;
+
+	if (pool == NULL) {
+		fprintf(stderr, "no EAL\n");
+		return 1;
+	}
+	if (one != NULL)
+		return run_seed(pool, strtoull(one, NULL, 10), true);
+	for (unsigned i = 1; i <= n; i++) {
+		if (run_seed(pool, i, false) != 0) {
+			failed++;
+			if (rte_mempool_in_use_count(pool) != 0)
+				break;
+		}
+	}
+	printf("sim_mptcp: %u passed, %u failed\n", n - failed, failed);
+	return failed == 0 ? 0 : 1;
+}
