@@ -179,6 +179,7 @@ struct raw_service {
 	char *sndbuf;
 	char *rcvbuf;
 	char *cc;
+	char *mptcp;
 };
 struct raw_config {
 	struct raw_eal eal;
@@ -277,6 +278,7 @@ static const cyaml_schema_field_t service_fields[] = {
 	NUM("sndbuf", struct raw_service, sndbuf),
 	NUM("rcvbuf", struct raw_service, rcvbuf),
 	STR("cc", CYAML_FLAG_OPTIONAL, struct raw_service, cc, 1, 15),
+	STR("mptcp", CYAML_FLAG_OPTIONAL, struct raw_service, mptcp, 0, CFG_NUM_LEN_MAX),
 	CYAML_FIELD_END,
 };
 
@@ -959,6 +961,9 @@ static int cfg_service(const struct cfg_ctx *c, unsigned i, const struct raw_ser
 					cfg_show(show, rs->cc));
 		snprintf(sv->cc, sizeof(sv->cc), "%s", rs->cc);
 	}
+	snprintf(key, sizeof(key), "services[%u].mptcp", i);
+	if (cfg_bool(c, key, rs->mptcp, false, &sv->mptcp) < 0)
+		return -1;
 	cfg->n_services = i + 1;
 	return 0;
 }

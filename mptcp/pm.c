@@ -14,6 +14,12 @@
 #define BACKOFF_MAX_MS 30000u
 #define ANNOUNCE_RESEND_NS 2000000000ull
 #define ANNOUNCE_TRIES 3
+/* Linux's in-kernel PM ignores an ADD_ADDR that comes before it sees the
+ * connection fully established, and drops one that comes while it is
+ * still acting on the previous: announce a little after the handshake,
+ * one address at a time, the next when the echo comes. */
+#define ANNOUNCE_DELAY_NS 100000000ull
+#define ANNOUNCE_NEXT_NS 300000000ull
 
 uint8_t mptcp_pm_local_id(const struct mptcp_stack *st, uint32_t laddr)
 {
@@ -93,7 +99,7 @@ void mptcp_pm_established(struct mptcp_sock *m, uint64_t now)
 		if (st->addrs[i].announce && st->addrs[i].addr != laddr)
 			m->announce_todo |= 1u << i;
 	if (m->announce_todo != 0)
-		m->announce_at = now;
+		m->announce_at = now + ANNOUNCE_DELAY_NS;
 }
 
 void mptcp_pm_subflow_closed(struct mptcp_sock *m, struct mptcp_subflow *sf, int err, uint64_t now)
@@ -133,6 +139,8 @@ void mptcp_pm_echo_seen(struct mptcp_sock *m, uint8_t id)
 	for (unsigned i = 0; i < st->n_addrs; i++)
 		if (st->addrs[i].id == id)
 			m->announce_unechoed &= ~(1u << i);
+	if (m->announce_todo != 0)
+		m->announce_at = st->now; /* the next one, now */
 }
 
 void mptcp_pm_add_addr(struct mptcp_sock *m, uint8_t id, uint32_t addr, uint16_t port, uint64_t now)
@@ -184,18 +192,20 @@ void mptcp_pm_timers(struct mptcp_sock *m, uint64_t now)
 	}
 	if (m->announce_todo == 0)
 		return;
-	m->announce_tries++;
-	/* One ADD_ADDR fits beside the DSS: one pure ACK each. */
+	/* One ADD_ADDR on a pure ACK; the rest after its echo, or later. */
 	struct mptcp_subflow *sf = m->subflows;
 	while (sf != NULL && !mptcp_subflow_usable(sf))
 		sf = sf->next;
-	while (sf != NULL && m->announce_todo != 0 && !m->dead) {
-		uint32_t before = m->announce_todo;
+	if (sf != NULL) {
+		m->announce_armed = true;
 		tcpstack_tcp_ack_now(sf->tc, now);
-		if (m->announce_todo == before)
-			break; /* no room on this ACK: next time */
+		m->announce_armed = false;
 	}
-	if (m->announce_tries < ANNOUNCE_TRIES)
+	if (m->dead)
+		return;
+	if (m->announce_todo != 0)
+		m->announce_at = now + ANNOUNCE_NEXT_NS;
+	else if (++m->announce_tries < ANNOUNCE_TRIES)
 		m->announce_at = now + ANNOUNCE_RESEND_NS;
 }
 

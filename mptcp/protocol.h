@@ -210,6 +210,7 @@ struct mptcp_sock {
 	uint32_t announce_unechoed; /* sent, echo not seen */
 	uint64_t announce_at; /* (re)send then */
 	unsigned announce_tries;
+	bool announce_armed; /* the pure ACK being built carries an ADD_ADDR */
 	uint8_t echo_id; /* ADD_ADDR echo to send, id + 1 (0: none) */
 	uint32_t echo_addr;
 	uint16_t echo_port;

@@ -362,7 +362,7 @@ static unsigned write_add_addr(struct mptcp_sock *m, uint8_t *buf, unsigned room
 			m->echo_id = 0;
 		return n;
 	}
-	int a = mptcp_pm_next_announce(m);
+	int a = m->announce_armed ? mptcp_pm_next_announce(m) : -1;
 	if (a < 0)
 		return 0;
 	o.add_addr.addr_id = st->addrs[a].id;

@@ -81,6 +81,15 @@ static int make_workers(struct proxy_dataplane *dp, char *err)
 	for (unsigned pi = 0; pi < dp->n_ports; pi++)
 		if (w0->ifc[pi] != NULL)
 			w0->ifc[pi]->tcp = w0->tcp;
+	/* MPTCP on the same TCP: every box address, announced to peers. */
+	struct mptcp_params mpp = { 0 };
+	w0->mp = mptcp_stack_create(&mpp, w0->tcp, dp->tx_pool, &w0->stats->mptcp);
+	if (w0->mp == NULL) {
+		snprintf(err, MGMT_ERR_MAX, "cannot create the MPTCP engine");
+		return -1;
+	}
+	for (unsigned a = 0; a < dp->cfg.n_addrs; a++) /* ids 1..16 */
+		mptcp_stack_add_addr(w0->mp, dp->cfg.addrs[a].ip, (uint8_t)(a + 1), true);
 	if (dp->n_workers > 1) {
 		dp->workers[0].redirect = rte_ring_create("mpgw_redirect0", 1024,
 							  (int)rte_socket_id(), RING_F_SC_DEQ);
@@ -244,6 +253,13 @@ void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f)
 			v += dp->stats[i].tcp_engine.v[k];
 		if (v != 0 || strncmp(tcpstack_mib_names[k], "tcp_", 4) == 0)
 			fprintf(f, "counter tcp.%s %" PRIu64 "\n", tcpstack_mib_names[k], v);
+	}
+	for (unsigned k = 0; k < MPTCP_MIB_MAX; k++) {
+		uint64_t v = 0;
+		for (unsigned i = 0; i < dp->n_workers; i++)
+			v += dp->stats[i].mptcp.v[k];
+		if (v != 0)
+			fprintf(f, "counter mptcp.%s %" PRIu64 "\n", mptcp_mib_names[k], v);
 	}
 	for (unsigned k = 0; k < PROXY_MIB_MAX; k++) {
 		uint64_t v = 0;

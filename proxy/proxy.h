@@ -19,6 +19,7 @@
 #include <rte_ether.h>
 
 #include "mgmt/config.h"
+#include "mptcp/mptcp.h"
 #include "tcpstack/tcpstack.h"
 
 #define PROXY_WORKERS_MAX 16
@@ -56,6 +57,7 @@ struct proxy_lcore_stats {
 	struct proxy_port_counters port[MGMT_PORTS_MAX];
 	struct tcpstack_mib_counters tcp[MGMT_PORTS_MAX];
 	struct tcpstack_mib_counters tcp_engine; /**< the TCP engine's own */
+	struct mptcp_mib_counters mptcp; /**< the MPTCP engine's */
 	uint64_t mib[PROXY_MIB_MAX];
 	uint64_t busy_cycles; /**< TSC cycles of loops that moved packets */
 	uint64_t idle_cycles; /**< TSC cycles of empty loops and sleeps */

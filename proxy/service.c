@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Built-in TCP services on the box's own stack (echo, sink, source), the
  * way inetd had echo/discard/chargen: an operator can test a path or the
- * stack against any TCP peer. Each connection's bytes are hashed (SHA-256,
+ * stack against any TCP peer, or, with `mptcp: true`, any MPTCP peer (the
+ * same code over the MPTCP socket API; a plain TCP peer still works, as
+ * MPTCP falls back). Each connection's bytes are hashed (SHA-256,
  * OpenSSL) both ways, and the totals and digests are logged when it ends, so
  * a test compares them with what the peer saw. Echo sends back the very
  * mbufs it received: no copy. */
@@ -14,16 +16,22 @@
 #include "mgmt/mgmt.h"
 #include "proxy/service.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+
 #define SOURCE_CHUNK 1448u /* one segment's worth per mbuf */
 
 struct svc_conn {
 	struct proxy_service *svc;
-	struct tcpstack_conn *c;
+	struct tcpstack_conn *c; /* plain TCP, or */
+	struct mptcp_sock *m; /* MPTCP */
 	struct rte_mbuf *pending; /* echo: received, not yet accepted by send */
 	EVP_MD_CTX *rx_hash, *tx_hash;
 	uint64_t rx_bytes, tx_bytes, to_send;
 	uint64_t prng;
 	bool shut;
+	uint32_t raddr; /* the peer, noted when connected (network order) */
+	uint16_t rport;
 };
 
 static void hex(const uint8_t *d, unsigned n, char *out)
@@ -73,23 +81,58 @@ static struct svc_conn *conn_new(struct proxy_service *svc)
 	return sc;
 }
 
+/* The connection as a byte stream, TCP or MPTCP alike. */
+static uint32_t s_space(const struct svc_conn *sc)
+{
+	return sc->m != NULL ? mptcp_send_space(sc->m) : tcpstack_tcp_send_space(sc->c);
+}
+
+static int s_send(struct svc_conn *sc, struct rte_mbuf *m, uint64_t now)
+{
+	return sc->m != NULL ? mptcp_send(sc->m, m, now) : tcpstack_tcp_send(sc->c, m, now);
+}
+
+static struct rte_mbuf *s_recv(struct svc_conn *sc, uint32_t max, uint64_t now)
+{
+	return sc->m != NULL ? mptcp_recv(sc->m, max, now) : tcpstack_tcp_recv(sc->c, max, now);
+}
+
+static void s_shutdown(struct svc_conn *sc, uint64_t now)
+{
+	if (sc->m != NULL)
+		mptcp_shutdown(sc->m, now);
+	else
+		tcpstack_tcp_shutdown(sc->c, now);
+}
+
 static void conn_end(struct svc_conn *sc, int err)
 {
 	struct proxy_service *svc = sc->svc;
-	struct tcpstack_tcp_info info;
-	char rx[65], tx[65];
+	struct tcpstack_tcp_info info = { 0 };
+	struct mptcp_info mi = { 0 };
+	char rx[65], tx[65], mp[96] = "";
 
-	tcpstack_tcp_get_info(sc->c, &info);
+	if (sc->m != NULL) {
+		mptcp_get_info(sc->m, &mi);
+		info.raddr = sc->raddr;
+		info.rport = sc->rport;
+		snprintf(mp, sizeof(mp),
+			 ", mptcp %s, subflows %u, checksums %s, reinjected %" PRIu64 " bytes",
+			 mi.fallback ? "fallback" : "yes", mi.subflows_ever,
+			 mi.checksum ? "on" : "off", mi.reinjected_bytes);
+	} else {
+		tcpstack_tcp_get_info(sc->c, &info);
+	}
 	digest(sc->rx_hash, rx);
 	digest(sc->tx_hash, tx);
 	mgmt_log(LOG_NOTICE,
 		 "service %s: connection %u.%u.%u.%u:%u closed (%s): rx %" PRIu64
 		 " bytes sha256 %s, tx %" PRIu64 " bytes sha256 %s, retransmitted %" PRIu64
-		 " segments",
+		 " segments%s",
 		 svc->cfg.name, ((uint8_t *)&info.raddr)[0], ((uint8_t *)&info.raddr)[1],
 		 ((uint8_t *)&info.raddr)[2], ((uint8_t *)&info.raddr)[3], info.rport,
 		 err == 0 ? "ok" : strerror(err), sc->rx_bytes, rx, sc->tx_bytes, tx,
-		 info.retrans_segs);
+		 info.retrans_segs, mp);
 	rte_pktmbuf_free(sc->pending);
 	EVP_MD_CTX_free(sc->rx_hash);
 	EVP_MD_CTX_free(sc->tx_hash);
@@ -106,7 +149,7 @@ static bool send_chain(struct svc_conn *sc, struct rte_mbuf *m, uint64_t now)
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 
 	hash_chain(sc->tx_hash, m); /* before: send takes the mbufs */
-	if (tcpstack_tcp_send(sc->c, m, now) != 0)
+	if (s_send(sc, m, now) != 0)
 		return false;
 	sc->tx_bytes += len;
 	return true;
@@ -118,7 +161,7 @@ static void source_pump(struct svc_conn *sc, uint64_t now)
 
 	while (sc->tx_bytes < sc->to_send) {
 		uint32_t n = (uint32_t)RTE_MIN((uint64_t)SOURCE_CHUNK, sc->to_send - sc->tx_bytes);
-		if (tcpstack_tcp_send_space(sc->c) < n)
+		if (s_space(sc) < n)
 			return; /* WRITABLE will call again */
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 		if (m == NULL)
@@ -133,7 +176,7 @@ static void source_pump(struct svc_conn *sc, uint64_t now)
 			memcpy(p + i, &v, RTE_MIN(8u, n - i));
 		}
 		EVP_DigestUpdate(sc->tx_hash, p, n);
-		if (tcpstack_tcp_send(sc->c, m, now) != 0) {
+		if (s_send(sc, m, now) != 0) {
 			rte_pktmbuf_free(m);
 			return;
 		}
@@ -141,7 +184,7 @@ static void source_pump(struct svc_conn *sc, uint64_t now)
 	}
 	if (!sc->shut) {
 		sc->shut = true;
-		tcpstack_tcp_shutdown(sc->c, now);
+		s_shutdown(sc, now);
 	}
 }
 
@@ -156,7 +199,7 @@ static void echo_pump(struct svc_conn *sc, uint64_t now)
 			return;
 		sc->pending = NULL;
 	}
-	while ((m = tcpstack_tcp_recv(sc->c, tcpstack_tcp_send_space(sc->c), now)) != NULL) {
+	while ((m = s_recv(sc, s_space(sc), now)) != NULL) {
 		hash_chain(sc->rx_hash, m);
 		sc->rx_bytes += rte_pktmbuf_pkt_len(m);
 		if (!send_chain(sc, m, now)) {
@@ -170,45 +213,90 @@ static void drain(struct svc_conn *sc, uint64_t now)
 {
 	struct rte_mbuf *m;
 
-	while ((m = tcpstack_tcp_recv(sc->c, UINT32_MAX, now)) != NULL) {
+	while ((m = s_recv(sc, UINT32_MAX, now)) != NULL) {
 		hash_chain(sc->rx_hash, m);
 		sc->rx_bytes += rte_pktmbuf_pkt_len(m);
 		rte_pktmbuf_free(m);
 	}
 }
 
-static void on_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_event ev, int err)
-{
-	struct svc_conn *sc = user;
-	uint64_t now = sc->svc->now;
+/* What each service does on an event (TCP's and MPTCP's, mapped). */
+enum svc_ev { SVC_CONNECTED, SVC_READABLE, SVC_WRITABLE, SVC_PEER_FIN };
 
-	sc->c = c;
-	if (ev == TCPSTACK_TCP_EV_CLOSED) {
-		conn_end(sc, err);
-		return;
-	}
+static void handle(struct svc_conn *sc, enum svc_ev ev, uint64_t now)
+{
 	switch (sc->svc->cfg.kind) {
 	case MGMT_SVC_ECHO:
 		echo_pump(sc, now);
-		if (ev == TCPSTACK_TCP_EV_PEER_FIN && sc->pending == NULL && !sc->shut) {
+		if (ev == SVC_PEER_FIN && sc->pending == NULL && !sc->shut) {
 			sc->shut = true;
-			tcpstack_tcp_shutdown(c, now);
+			s_shutdown(sc, now);
 		}
 		break;
 	case MGMT_SVC_SINK:
 		drain(sc, now);
-		if (ev == TCPSTACK_TCP_EV_PEER_FIN && !sc->shut) {
+		if (ev == SVC_PEER_FIN && !sc->shut) {
 			sc->shut = true;
-			tcpstack_tcp_shutdown(c, now);
+			s_shutdown(sc, now);
 		}
 		break;
 	case MGMT_SVC_SOURCE:
 		drain(sc, now);
-		if (ev == TCPSTACK_TCP_EV_CONNECTED || ev == TCPSTACK_TCP_EV_WRITABLE ||
-		    ev == TCPSTACK_TCP_EV_READABLE)
+		if (ev == SVC_CONNECTED || ev == SVC_WRITABLE || ev == SVC_READABLE)
 			source_pump(sc, now);
 		break;
 	}
+}
+
+static void on_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_event ev, int err)
+{
+	struct svc_conn *sc = user;
+	static const enum svc_ev map[] = {
+		[TCPSTACK_TCP_EV_CONNECTED] = SVC_CONNECTED,
+		[TCPSTACK_TCP_EV_READABLE] = SVC_READABLE,
+		[TCPSTACK_TCP_EV_WRITABLE] = SVC_WRITABLE,
+		[TCPSTACK_TCP_EV_PEER_FIN] = SVC_PEER_FIN,
+	};
+
+	sc->c = c;
+	if (ev == TCPSTACK_TCP_EV_CLOSED)
+		conn_end(sc, err);
+	else
+		handle(sc, map[ev], sc->svc->now);
+}
+
+static void on_mp_event(void *user, struct mptcp_sock *m, enum mptcp_event ev, int err)
+{
+	struct svc_conn *sc = user;
+	static const enum svc_ev map[] = {
+		[MPTCP_EV_CONNECTED] = SVC_CONNECTED,
+		[MPTCP_EV_READABLE] = SVC_READABLE,
+		[MPTCP_EV_WRITABLE] = SVC_WRITABLE,
+		[MPTCP_EV_PEER_FIN] = SVC_PEER_FIN,
+	};
+
+	sc->m = m;
+	if (ev == MPTCP_EV_CONNECTED) {
+		/* the first subflow (the last in the list): the peer's address */
+		struct mptcp_subflow_info si;
+		for (unsigned i = 0; mptcp_get_subflow_info(m, i, &si) == 0; i++) {
+			sc->raddr = si.tcp.raddr;
+			sc->rport = si.tcp.rport;
+		}
+	}
+	if (ev == MPTCP_EV_CLOSED)
+		conn_end(sc, err);
+	else
+		handle(sc, map[ev], sc->svc->now);
+}
+
+static void *on_mp_accept(void *listener_user, struct mptcp_sock *m)
+{
+	struct svc_conn *sc = conn_new(listener_user);
+
+	if (sc != NULL)
+		sc->m = m;
+	return sc;
 }
 
 static void *on_accept(void *listener_user, struct tcpstack_conn *c)
@@ -235,8 +323,8 @@ static void listener_event(void *user, struct tcpstack_conn *c, enum tcpstack_tc
 }
 
 int proxy_service_start(struct proxy_service *svc, const struct mgmt_service *cfg,
-			struct tcpstack_tcp *tcp, struct rte_mempool *pool, uint32_t from_ip,
-			uint64_t now)
+			struct tcpstack_tcp *tcp, struct mptcp_stack *mp, struct rte_mempool *pool,
+			uint32_t from_ip, const uint32_t *more_from, unsigned n_more, uint64_t now)
 {
 	memset(svc, 0, sizeof(*svc));
 	svc->cfg = *cfg;
@@ -246,6 +334,36 @@ int proxy_service_start(struct proxy_service *svc, const struct mgmt_service *cf
 	svc->conn_ops.event = on_event;
 	svc->listen_ops.event = listener_event;
 	svc->listen_ops.accept = on_accept;
+	svc->mp_ops.event = on_mp_event;
+	svc->mp_ops.accept = on_mp_accept;
+	if (cfg->mptcp && mp == NULL)
+		return -ENOTSUP;
+	if (cfg->mptcp && cfg->listen_port != 0)
+		return mptcp_listen(mp, 0, cfg->listen_port, &svc->mp_ops, svc);
+	if (cfg->mptcp) {
+		for (unsigned i = 0; i < RTE_MAX(cfg->connections, 1u); i++) {
+			struct svc_conn *sc = conn_new(svc);
+			int err = 0;
+			if (sc == NULL)
+				return -ENOMEM;
+			sc->m = mptcp_connect(mp, from_ip, 0, cfg->connect_ip, cfg->connect_port,
+					      &svc->mp_ops, sc, now, &err);
+			if (sc->m == NULL) {
+				mgmt_log(LOG_ERR, "service %s: cannot connect: %s", cfg->name,
+					 strerror(-err));
+				EVP_MD_CTX_free(sc->rx_hash);
+				EVP_MD_CTX_free(sc->tx_hash);
+				svc->active--;
+				free(sc);
+				return err;
+			}
+			/* one more subflow from each other address (MP_JOIN) */
+			for (unsigned k = 0; k < n_more; k++)
+				mptcp_add_subflow(sc->m, more_from[k], cfg->connect_ip,
+						  cfg->connect_port, false, now);
+		}
+		return 0;
+	}
 	if (cfg->listen_port != 0)
 		return tcpstack_tcp_listen(tcp, 0, cfg->listen_port, &svc->listen_ops, svc);
 	for (unsigned i = 0; i < RTE_MAX(cfg->connections, 1u); i++) {

@@ -212,6 +212,11 @@ int proxy_worker_main(void *arg)
 			for (unsigned pi = 0; pi < dp->n_ports; pi++)
 				tx_flush(w, pi);
 		}
+		if (w->mp != NULL && mptcp_stack_next_timer(w->mp) <= now) {
+			mptcp_stack_timers(w->mp, now);
+			for (unsigned pi = 0; pi < dp->n_ports; pi++)
+				tx_flush(w, pi);
+		}
 
 		if (now >= next_tick) {
 			timers(w, now);
@@ -227,8 +232,10 @@ int proxy_worker_main(void *arg)
 				sleep_us = dp->cfg.idle_sleep_us;
 			unsigned us = sleep_us;
 			if (w->tcp != NULL) {
-				/* Never sleep through a TCP timer. */
+				/* Never sleep through a TCP or MPTCP timer. */
 				uint64_t due = tcpstack_tcp_next_timer(w->tcp);
+				if (w->mp != NULL && mptcp_stack_next_timer(w->mp) < due)
+					due = mptcp_stack_next_timer(w->mp);
 				if (due <= now)
 					us = 0;
 				else if (due - now < (uint64_t)us * 1000)
@@ -255,8 +262,13 @@ void proxy_worker_start_services(struct proxy_worker *w, uint64_t now)
 		return;
 	for (unsigned i = 0; i < cfg->n_services; i++) {
 		const struct mgmt_service *sc = &cfg->services[i];
-		int rc = proxy_service_start(&w->services[i], sc, w->tcp, w->dp->tx_pool,
-					     cfg->addrs[sc->from_addr].ip, now);
+		uint32_t more[MGMT_ADDRS_MAX];
+		unsigned n_more = 0;
+		for (unsigned a = 0; a < cfg->n_addrs; a++)
+			if (a != sc->from_addr)
+				more[n_more++] = cfg->addrs[a].ip;
+		int rc = proxy_service_start(&w->services[i], sc, w->tcp, w->mp, w->dp->tx_pool,
+					     cfg->addrs[sc->from_addr].ip, more, n_more, now);
 		if (rc != 0)
 			mgmt_log(LOG_ERR, "service %s: cannot start: %s", sc->name, strerror(-rc));
 		else
@@ -272,6 +284,8 @@ void proxy_worker_release(struct proxy_worker *w)
 	struct rte_mbuf *m;
 
 	/* Connections first: their queues hold mbufs of the pool. */
+	mptcp_stack_destroy(w->mp);
+	w->mp = NULL;
 	tcpstack_tcp_destroy(w->tcp);
 	w->tcp = NULL;
 

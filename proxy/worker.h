@@ -28,6 +28,7 @@ struct proxy_worker {
 	 * it over through worker 0's redirect ring (one ARP cache per port). */
 	struct tcpstack_iface *ifc[MGMT_PORTS_MAX];
 	struct tcpstack_tcp *tcp; /* TCP to the box's addresses (worker 0) */
+	struct mptcp_stack *mp; /* MPTCP over that TCP (worker 0) */
 	struct proxy_service services[MGMT_SERVICES_MAX];
 	unsigned n_services;
 	struct rte_ring *redirect;

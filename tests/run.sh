@@ -57,6 +57,7 @@ if [ $net -eq 1 ]; then
 	# The gateway under ASan+UBSan.
 	run "net/test_bridge (SANITIZE=1)" tests/net/test_bridge.sh "$SAN"
 	MB=64 LOSSY_MB=8 run "net/test_tcp_kernel (SANITIZE=1)" tests/net/test_tcp_kernel.sh "$SAN"
+	MB=16 run "net/test_mptcp_kernel (SANITIZE=1)" tests/net/test_mptcp_kernel.sh "$SAN"
 fi
 
 echo

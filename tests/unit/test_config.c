@@ -241,6 +241,34 @@ static void test_defaults(void **state)
 	assert_int_equal(c.log_level, LOG_INFO);
 }
 
+/* Built-in services: TCP by default, MPTCP when asked. */
+static void test_services(void **state)
+{
+	struct mgmt_config c;
+	char err[MGMT_ERR_MAX];
+	static const char base[] =
+		"eal: {args: [x]}\nports: [{name: p, devargs: d, role: wan}]\n"
+		"addresses: [{name: a, port: p, address: 192.0.2.1/24}]\nservices:\n";
+	char text[1024];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s%s", base,
+		 "  - {name: s1, kind: sink, listen: 5001}\n"
+		 "  - {name: s2, kind: source, listen: 5002, mptcp: true, bytes: 1024}\n"
+		 "  - {name: s3, kind: echo, connect: \"192.0.2.9:7\", from: a, mptcp: off}\n");
+	parse_ok(text, &c);
+	assert_int_equal(c.n_services, 3);
+	assert_false(c.services[0].mptcp);
+	assert_true(c.services[1].mptcp);
+	assert_int_equal(c.services[1].listen_port, 5002);
+	assert_false(c.services[2].mptcp);
+
+	snprintf(text, sizeof(text), "%s%s", base,
+		 "  - {name: s1, kind: sink, listen: 5001, mptcp: maybe}\n");
+	assert_int_equal(parse(text, strlen(text), &c, err), -1);
+	assert_non_null(strstr(err, "services[0].mptcp: 'maybe' is not a boolean"));
+}
+
 static void test_edge_values(void **state)
 {
 	struct mgmt_config c;
@@ -798,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_example_file),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_edge_values),
+		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_not_nul_terminated),
 		cmocka_unit_test(test_crlf_bom),
 		cmocka_unit_test(test_port_lookup),

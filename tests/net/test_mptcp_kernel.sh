@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# The box's MPTCP against the Linux kernel's, over the testbed: MPTCP
+# services on gwA (a sink and a source on every box address) and an
+# unmodified kernel MPTCP client on host B (mptcpize), which joins the two
+# addresses the box announces (ADD_ADDR): 3 subflows over 3 links with
+# 10 ms RTT each. Every transfer is checked byte for byte with SHA-256 on
+# both ends; then with DSS checksums asked for by the kernel
+# (net.mptcp.checksum_enabled=1), and with MPTCP off in the kernel
+# (fallback to plain TCP).
+#
+# usage: test_mptcp_kernel.sh [BUILD_DIR]
+#   MB=N   MiB per transfer (default 64)
+set -euo pipefail
+BUILD=${1:-build}
+MPGWD=$BUILD/mpgwd
+MB=${MB:-64}
+. "$(dirname "$0")/lib.sh"
+
+BOX=198.18.1.2 # gwA wan0; wan1 and wan2 are announced
+HB=198.18.2.10
+
+TB_GW_EXTRA_a="services:
+  - {name: mpsink, kind: sink, listen: 5001, mptcp: true}
+  - {name: mpsource, kind: source, listen: 5002, mptcp: true, bytes: $((MB << 20))}
+  - {name: mppush, kind: source, connect: \"$HB:6001\", from: wan0, mptcp: true, bytes: $((MB << 20))}"
+
+tb_topology 3 1 "delay=5ms" "delay=5ms" "delay=5ms"
+tb_kernel_cc cubic ha hb ra rb
+# The kernel client accepts the box's two announcements and opens a
+# subflow to each.
+tb_exec hb sysctl -qw net.mptcp.enabled=1
+tb_exec hb ip mptcp limits set subflows 2 add_addr_accepted 2
+# A kernel MPTCP server for the box's client (which connects at start,
+# from wan0, and joins from wan1 and wan2).
+# (the listening socket must stay open while the connection lives: the
+# kernel takes joins on it)
+cat >"$TB_DIR/mpserver.py" <<'EOF2'
+import hashlib, socket, sys
+IPPROTO_MPTCP = 262
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", int(sys.argv[1])))
+ls.listen(8)
+c, _ = ls.accept()
+h = hashlib.sha256()
+while True:
+    d = c.recv(1 << 20)
+    if not d:
+        break
+    h.update(d)
+print(h.hexdigest())
+EOF2
+tb_start hb "$TB_DIR/push.log" sh -c "python3 '$TB_DIR/mpserver.py' 6001 > '$TB_DIR/push.sha'"
+push_pid=$TB_LAST_PID
+tb_wait_for 10 sh -c "ip netns exec $TB-hb ss -ltn | grep -q ':6001 '"
+tb_gw_start a
+tb_gw_start b
+
+svc_line() { grep "service $1: connection" "$TB_DIR/gwa.log" | sed -n "${2:-1}p"; }
+svc_field() { # SERVICE N FIELD(rx|tx) -> "BYTES SHA"
+	svc_line "$1" "${2:-1}" | sed -n "s/.* $3 \([0-9]*\) bytes sha256 \([0-9a-f]*\).*/\1 \2/p"
+}
+wait_svc() { tb_wait_for "${3:-120}" sh -c "[ \$(grep -c 'service $1: connection' '$TB_DIR/gwa.log') -ge ${2:-1} ]"; }
+
+head -c $((MB << 20)) /dev/urandom >"$TB_DIR/blob"
+want=$(sha256sum <"$TB_DIR/blob" | cut -d' ' -f1)
+
+timed() { # NAME BYTES COMMAND...: run, print the rate
+	local name=$1 bytes=$2 t0 t1
+	shift 2
+	t0=$(date +%s.%N)
+	"$@"
+	t1=$(date +%s.%N)
+	awk -v n="$name" -v b="$bytes" -v a="$t0" -v z="$t1" \
+		'BEGIN{printf "# %s: %.1f MiB in %.2f s, %.0f Mbit/s\n", n, b/1048576, z-a, b*8/(z-a)/1e6}'
+}
+
+# ---- box MPTCP client -> kernel MPTCP server (3 subflows: the box joins
+# from its two other addresses)
+wait "$push_pid" || true
+wait_svc mppush 1
+tb_log "$(svc_line mppush 1)"
+tb_check "box MPTCP client -> kernel MPTCP server: $MB MiB, SHA-256 equal" \
+	test "$(svc_field mppush 1 tx)" = "$((MB << 20)) $(cut -d' ' -f1 "$TB_DIR/push.sha")"
+tb_check "it was MPTCP, with 3 subflows (the kernel accepted both joins)" \
+	sh -c "grep 'service mppush: connection' '$TB_DIR/gwa.log' | sed -n 1p | grep -q 'mptcp yes, subflows 3'"
+tb_exec hb nstat -az 2>/dev/null | grep -E 'MPTcp' | grep -v ' 0 ' | sed 's/^/# kernel0: /' || true
+
+# ---- kernel MPTCP client -> box MPTCP sink (it joins the addresses the
+# box announces)
+timed "kernel MPTCP -> box sink ($MB MiB)" $((MB << 20)) \
+	tb_exec hb mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
+wait_svc mpsink 1
+tb_log "$(svc_line mpsink 1)"
+tb_check "kernel MPTCP -> box: $MB MiB, SHA-256 equal" \
+	test "$(svc_field mpsink 1 rx)" = "$((MB << 20)) $want"
+tb_check "it was MPTCP, with 3 subflows (the kernel joined both announced addresses), no checksums" \
+	sh -c "grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n 1p | grep -q 'mptcp yes, subflows 3, checksums off'"
+
+tb_gw_stats a | grep -E '^counter mptcp' | sed 's/^/# /' || true
+tb_exec hb nstat -az 2>/dev/null | grep -E 'MPTcp' | grep -v ' 0 ' | sed 's/^/# kernel: /' || true
+
+# ---- box MPTCP source -> kernel MPTCP client
+timed "box source -> kernel MPTCP ($MB MiB)" $((MB << 20)) \
+	sh -c "ip netns exec $TB-hb mptcpize run socat -u TCP:$BOX:5002 - | sha256sum > '$TB_DIR/src.sha'"
+wait_svc mpsource 1
+tb_log "$(svc_line mpsource 1)"
+tb_check "box -> kernel MPTCP: $MB MiB, SHA-256 equal" \
+	test "$(svc_field mpsource 1 tx)" = "$((MB << 20)) $(cut -d' ' -f1 "$TB_DIR/src.sha")"
+tb_check "it was MPTCP, with 3 subflows" \
+	sh -c "grep 'service mpsource: connection' '$TB_DIR/gwa.log' | sed -n 1p | grep -q 'mptcp yes, subflows 3'"
+
+# ---- the same with DSS checksums (the kernel asks for them)
+tb_exec hb sysctl -qw net.mptcp.checksum_enabled=1
+tb_exec hb mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
+wait_svc mpsink 2
+tb_log "$(svc_line mpsink 2)"
+tb_check "with checksums: kernel MPTCP -> box, SHA-256 equal, 3 subflows, checksums on" \
+	sh -c "[ '$(svc_field mpsink 2 rx)' = '$((MB << 20)) $want' ] &&
+		grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n 2p | grep -q 'mptcp yes, subflows 3, checksums on'"
+tb_exec hb sysctl -qw net.mptcp.checksum_enabled=0
+
+# ---- MPTCP off in the kernel: plain TCP, the box falls back
+tb_exec hb sysctl -qw net.mptcp.enabled=0
+tb_exec hb socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
+wait_svc mpsink 3
+tb_log "$(svc_line mpsink 3)"
+tb_check "kernel without MPTCP -> box: plain TCP (fallback), SHA-256 equal" \
+	sh -c "[ '$(svc_field mpsink 3 rx)' = '$((MB << 20)) $want' ] &&
+		grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n 3p | grep -q 'mptcp fallback'"
+tb_exec hb sysctl -qw net.mptcp.enabled=1
+
+rc=0
+tb_gw_stop a || rc=$?
+tb_check "gwA stopped cleanly, every mbuf back (exit $rc)" test $rc -eq 0
+tb_check "gwA: no sanitizer report" \
+	sh -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' '$TB_DIR/gwa.log'"
+grep -E '^counter mptcp\.' "$TB_DIR/gwa.log" | sort -u | sed 's/^/# /' || true
+tb_done
