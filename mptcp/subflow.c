@@ -926,6 +926,9 @@ static void sf_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_even
 			} else {
 				sf->state = SF_ESTABLISHED;
 				mptcp_count(st, MPTCP_MIB_JOIN_OK);
+				/* The fourth ACK (RFC 8684 3.2): the joining side
+				 * sends data only once it sees its third ACK taken. */
+				tcpstack_tcp_ack_now(sf->tc, now);
 			}
 			m->subflows_ever++;
 			mptcp_sock_push(m, now);
