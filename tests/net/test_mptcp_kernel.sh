@@ -3,17 +3,21 @@
 # services on gwA (a sink and a source on every box address) and an
 # unmodified kernel MPTCP client on host B (mptcpize), which joins the two
 # addresses the box announces (ADD_ADDR): 3 subflows over 3 links with
-# 10 ms RTT each. Every transfer is checked byte for byte with SHA-256 on
-# both ends; then with DSS checksums asked for by the kernel
-# (net.mptcp.checksum_enabled=1), and with MPTCP off in the kernel
-# (fallback to plain TCP).
+# 10 ms RTT each; and the box's MPTCP client against a kernel MPTCP
+# server, joining from its two other addresses. Every transfer is checked
+# byte for byte with SHA-256 on both ends; then a path cut while all three
+# subflows carry data, each way; DSS checksums asked for by the kernel
+# (net.mptcp.checksum_enabled=1); and MPTCP off in the kernel (fallback to
+# plain TCP).
 #
 # usage: test_mptcp_kernel.sh [BUILD_DIR]
-#   MB=N   MiB per transfer (default 64)
+#   MB=N      MiB per transfer (default 64)
+#   CUT_MB=N  MiB of the transfers during which a path is cut (default 128)
 set -euo pipefail
 BUILD=${1:-build}
 MPGWD=$BUILD/mpgwd
 MB=${MB:-64}
+CUT_MB=${CUT_MB:-128} # long enough to cut a path while all three carry data
 . "$(dirname "$0")/lib.sh"
 
 BOX=198.18.1.2 # gwA wan0; wan1 and wan2 are announced
@@ -22,6 +26,7 @@ HB=198.18.2.10
 TB_GW_EXTRA_a="services:
   - {name: mpsink, kind: sink, listen: 5001, mptcp: true}
   - {name: mpsource, kind: source, listen: 5002, mptcp: true, bytes: $((MB << 20))}
+  - {name: mpcut, kind: source, listen: 5003, mptcp: true, bytes: $((CUT_MB << 20))}
   - {name: mppush, kind: source, connect: \"$HB:6001\", from: wan0, mptcp: true, bytes: $((MB << 20))}"
 
 tb_topology 3 1 "delay=5ms" "delay=5ms" "delay=5ms"
@@ -110,24 +115,66 @@ tb_check "box -> kernel MPTCP: $MB MiB, SHA-256 equal" \
 tb_check "it was MPTCP, with 3 subflows" \
 	sh -c "grep 'service mpsource: connection' '$TB_DIR/gwa.log' | sed -n 1p | grep -q 'mptcp yes, subflows 3'"
 
+# ---- a path cut mid-transfer, each way, once the kernel shows its three
+# subflows: the connection goes on over the other two, the sender moving
+# what the dead path held (the box says how much it reinjected)
+head -c $((CUT_MB << 20)) /dev/urandom >"$TB_DIR/big"
+want_big=$(sha256sum <"$TB_DIR/big" | cut -d' ' -f1)
+three_subflows() { # PORT: the kernel has 3 established subflows with the box on it
+	[ "$(ip netns exec "$TB-hb" ss -tnH state established "( dport = :$1 or sport = :$1 )" | wc -l)" -ge 3 ]
+}
+tb_start hb "$TB_DIR/cut1.log" sh -c "mptcpize run socat -u TCP:$BOX:5003 - | sha256sum > '$TB_DIR/cut1.sha'"
+cut_pid=$TB_LAST_PID
+tb_check "box -> kernel: 3 subflows up" tb_wait_for 20 three_subflows 5003
+tb_linkem_ctl 1 down >/dev/null
+wait "$cut_pid" || true
+tb_wait_for 60 sh -c "grep -q 'service mpcut: connection' '$TB_DIR/gwa.log'" || {
+	tb_gw_stats a | grep -E 'counter mptcp' | sed 's/^/# diag: /'
+	tb_exec hb ss -tniH state established "( sport = :5003 or dport = :5003 )" | sed 's/^/# diag: /'
+	tb_exec hb ss -MniH | sed 's/^/# diag: /'
+}
+tb_log "$(svc_line mpcut 1)"
+tb_check "path 1 cut during box -> kernel: $CUT_MB MiB, SHA-256 equal, closed in order" \
+	sh -c "[ '$(svc_field mpcut 1 tx)' = '$((CUT_MB << 20)) $(cut -d' ' -f1 "$TB_DIR/cut1.sha")' ] &&
+		grep 'service mpcut: connection' '$TB_DIR/gwa.log' | grep -q 'closed (ok)'"
+tb_check "the box reinjected what the dead path held" \
+	sh -c "grep 'service mpcut: connection' '$TB_DIR/gwa.log' | grep -qE 'reinjected [1-9][0-9]* bytes'"
+tb_linkem_ctl 1 up >/dev/null
+sleep 1
+n=$(($(grep -c 'service mpsink: connection' "$TB_DIR/gwa.log") + 1))
+tb_start hb "$TB_DIR/cut2.log" mptcpize run socat -u "OPEN:$TB_DIR/big" "TCP:$BOX:5001"
+cut_pid=$TB_LAST_PID
+tb_check "kernel -> box: 3 subflows up" tb_wait_for 20 three_subflows 5001
+tb_linkem_ctl 1 down >/dev/null
+wait "$cut_pid" || true
+wait_svc mpsink $n
+tb_log "$(svc_line mpsink $n)"
+tb_check "path 1 cut during kernel -> box: $CUT_MB MiB, SHA-256 equal, closed in order" \
+	sh -c "[ '$(svc_field mpsink $n rx)' = '$((CUT_MB << 20)) $want_big' ] &&
+		grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n ${n}p | grep -q 'closed (ok)'"
+tb_linkem_ctl 1 up >/dev/null
+sleep 1
+
 # ---- the same with DSS checksums (the kernel asks for them)
 tb_exec hb sysctl -qw net.mptcp.checksum_enabled=1
+n=$(($(grep -c 'service mpsink: connection' "$TB_DIR/gwa.log") + 1))
 tb_exec hb mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
-wait_svc mpsink 2
-tb_log "$(svc_line mpsink 2)"
+wait_svc mpsink $n
+tb_log "$(svc_line mpsink $n)"
 tb_check "with checksums: kernel MPTCP -> box, SHA-256 equal, 3 subflows, checksums on" \
-	sh -c "[ '$(svc_field mpsink 2 rx)' = '$((MB << 20)) $want' ] &&
-		grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n 2p | grep -q 'mptcp yes, subflows 3, checksums on'"
+	sh -c "[ '$(svc_field mpsink $n rx)' = '$((MB << 20)) $want' ] &&
+		grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n ${n}p | grep -q 'mptcp yes, subflows 3, checksums on'"
 tb_exec hb sysctl -qw net.mptcp.checksum_enabled=0
 
 # ---- MPTCP off in the kernel: plain TCP, the box falls back
 tb_exec hb sysctl -qw net.mptcp.enabled=0
+n=$((n + 1))
 tb_exec hb socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
-wait_svc mpsink 3
-tb_log "$(svc_line mpsink 3)"
+wait_svc mpsink $n
+tb_log "$(svc_line mpsink $n)"
 tb_check "kernel without MPTCP -> box: plain TCP (fallback), SHA-256 equal" \
-	sh -c "[ '$(svc_field mpsink 3 rx)' = '$((MB << 20)) $want' ] &&
-		grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n 3p | grep -q 'mptcp fallback'"
+	sh -c "[ '$(svc_field mpsink $n rx)' = '$((MB << 20)) $want' ] &&
+		grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n ${n}p | grep -q 'mptcp fallback'"
 tb_exec hb sysctl -qw net.mptcp.enabled=1
 
 rc=0
