@@ -7,8 +7,9 @@
 # server, joining from its two other addresses. Every transfer is checked
 # byte for byte with SHA-256 on both ends; then a path cut while all three
 # subflows carry data, each way; DSS checksums asked for by the kernel
-# (net.mptcp.checksum_enabled=1); and MPTCP off in the kernel (fallback to
-# plain TCP).
+# (net.mptcp.checksum_enabled=1); nftables stripping MPTCP options from
+# SYNs, and from host B's side after the handshake; and MPTCP off in the
+# kernel (fallback to plain TCP).
 #
 # usage: test_mptcp_kernel.sh [BUILD_DIR]
 #   MB=N      MiB per transfer (default 64)
@@ -165,6 +166,32 @@ tb_check "with checksums: kernel MPTCP -> box, SHA-256 equal, 3 subflows, checks
 	sh -c "[ '$(svc_field mpsink $n rx)' = '$((MB << 20)) $want' ] &&
 		grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n ${n}p | grep -q 'mptcp yes, subflows 3, checksums on'"
 tb_exec hb sysctl -qw net.mptcp.checksum_enabled=0
+
+# ---- a middlebox (nftables on rB) strips MPTCP options: from SYNs both
+# ways, then from everything host B sends after the handshake (the box
+# sees no MP_CAPABLE on the third ACK and no DSS). Both ends must converge
+# on plain TCP and the transfers complete intact, each direction.
+strip() { # NFT-STATEMENT
+	printf 'table inet strip {\n\tchain forward {\n\t\ttype filter hook forward priority 0;\n\t\t%s\n\t}\n}\n' "$1" |
+		tb_exec rb nft -f -
+}
+for rule in "tcp flags syn reset tcp option mptcp" \
+	"ip saddr $HB tcp flags ! syn reset tcp option mptcp"; do
+	strip "$rule"
+	n=$(($(grep -c 'service mpsink: connection' "$TB_DIR/gwa.log") + 1))
+	tb_exec hb mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
+	wait_svc mpsink $n
+	tb_check "options stripped ($rule): kernel -> box, SHA-256 equal, plain TCP" \
+		sh -c "[ '$(svc_field mpsink $n rx)' = '$((MB << 20)) $want' ] &&
+			grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n ${n}p | grep -q 'closed (ok).*mptcp fallback'"
+	k=$(($(grep -c 'service mpsource: connection' "$TB_DIR/gwa.log") + 1))
+	tb_exec hb sh -c "mptcpize run socat -u TCP:$BOX:5002 - | sha256sum > '$TB_DIR/strip.sha'"
+	wait_svc mpsource $k
+	tb_check "options stripped ($rule): box -> kernel, SHA-256 equal, plain TCP" \
+		sh -c "[ '$(svc_field mpsource $k tx)' = '$((MB << 20)) $(cut -d' ' -f1 "$TB_DIR/strip.sha")' ] &&
+			grep 'service mpsource: connection' '$TB_DIR/gwa.log' | sed -n ${k}p | grep -q 'closed (ok).*mptcp fallback'"
+	tb_exec rb nft delete table inet strip
+done
 
 # ---- MPTCP off in the kernel: plain TCP, the box falls back
 tb_exec hb sysctl -qw net.mptcp.enabled=0
