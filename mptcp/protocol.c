@@ -407,6 +407,10 @@ void mptcp_sock_push(struct mptcp_sock *m, uint64_t now)
 		m->snd_nxt += len;
 		m->bytes_sent += len;
 	}
+	/* Data left that no subflow would take, and nothing in flight to
+	 * bring an ACK that retries: the timer retries. */
+	if ((m->snd_nxt != snd_end(m) || m->rj_n != 0) && m->rtx_at == 0)
+		arm_rtx(m, now);
 	/* All data out and a DATA_FIN due: it rides on a pure ACK (and on
 	 * every ACK until acknowledged; see subflow.c). */
 	if (m->fin_queued && m->fallback && m->snd_nxt == snd_end(m) && m->fin_sent_at == 0 &&

@@ -174,8 +174,8 @@ void mptcp_subflow_prune(struct mptcp_subflow *sf)
 		sf->tx.head = (sf->tx.head + 1) % sf->tx.cap;
 		sf->tx.n--;
 	}
-	if (sf->stale && una != sf->snd_una_seen)
-		sf->stale = false; /* it delivers again */
+	if (sf->stale && (una != sf->snd_una_seen || tcpstack_tcp_sndq_bytes(sf->tc) == 0))
+		sf->stale = false; /* it delivers again, or holds nothing */
 }
 
 uint32_t mptcp_subflow_room(struct mptcp_subflow *sf)

@@ -338,42 +338,23 @@ int proxy_service_start(struct proxy_service *svc, const struct mgmt_service *cf
 	svc->mp_ops.accept = on_mp_accept;
 	if (cfg->mptcp && mp == NULL)
 		return -ENOTSUP;
-	if (cfg->mptcp && cfg->listen_port != 0)
-		return mptcp_listen(mp, 0, cfg->listen_port, &svc->mp_ops, svc);
-	if (cfg->mptcp) {
-		for (unsigned i = 0; i < RTE_MAX(cfg->connections, 1u); i++) {
-			struct svc_conn *sc = conn_new(svc);
-			int err = 0;
-			if (sc == NULL)
-				return -ENOMEM;
-			sc->m = mptcp_connect(mp, from_ip, 0, cfg->connect_ip, cfg->connect_port,
-					      &svc->mp_ops, sc, now, &err);
-			if (sc->m == NULL) {
-				mgmt_log(LOG_ERR, "service %s: cannot connect: %s", cfg->name,
-					 strerror(-err));
-				EVP_MD_CTX_free(sc->rx_hash);
-				EVP_MD_CTX_free(sc->tx_hash);
-				svc->active--;
-				free(sc);
-				return err;
-			}
-			/* one more subflow from each other address (MP_JOIN) */
-			for (unsigned k = 0; k < n_more; k++)
-				mptcp_add_subflow(sc->m, more_from[k], cfg->connect_ip,
-						  cfg->connect_port, false, now);
-		}
-		return 0;
-	}
 	if (cfg->listen_port != 0)
-		return tcpstack_tcp_listen(tcp, 0, cfg->listen_port, &svc->listen_ops, svc);
+		return cfg->mptcp ? mptcp_listen(mp, 0, cfg->listen_port, &svc->mp_ops, svc)
+				  : tcpstack_tcp_listen(tcp, 0, cfg->listen_port, &svc->listen_ops,
+							svc);
 	for (unsigned i = 0; i < RTE_MAX(cfg->connections, 1u); i++) {
 		struct svc_conn *sc = conn_new(svc);
 		int err = 0;
 		if (sc == NULL)
 			return -ENOMEM;
-		sc->c = tcpstack_tcp_connect(tcp, from_ip, 0, cfg->connect_ip, cfg->connect_port,
-					     &svc->conn_ops, sc, now, &err);
-		if (sc->c == NULL) {
+		if (cfg->mptcp)
+			sc->m = mptcp_connect(mp, from_ip, 0, cfg->connect_ip, cfg->connect_port,
+					      &svc->mp_ops, sc, now, &err);
+		else
+			sc->c = tcpstack_tcp_connect(tcp, from_ip, 0, cfg->connect_ip,
+						     cfg->connect_port, &svc->conn_ops, sc, now,
+						     &err);
+		if (sc->m == NULL && sc->c == NULL) {
 			mgmt_log(LOG_ERR, "service %s: cannot connect: %s", cfg->name,
 				 strerror(-err));
 			EVP_MD_CTX_free(sc->rx_hash);
@@ -381,6 +362,13 @@ int proxy_service_start(struct proxy_service *svc, const struct mgmt_service *cf
 			svc->active--;
 			free(sc);
 			return err;
+		}
+		if (cfg->mptcp) {
+			/* one more subflow from each other address (MP_JOIN) */
+			for (unsigned k = 0; k < n_more; k++)
+				mptcp_add_subflow(sc->m, more_from[k], cfg->connect_ip,
+						  cfg->connect_port, false, now);
+			continue;
 		}
 		if (cfg->sndbuf != 0 || cfg->rcvbuf != 0)
 			tcpstack_tcp_set_bufs(sc->c, cfg->sndbuf, cfg->rcvbuf);

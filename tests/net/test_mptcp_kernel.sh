@@ -95,7 +95,7 @@ tb_exec hb nstat -az 2>/dev/null | grep -E 'MPTcp' | grep -v ' 0 ' | sed 's/^/# 
 # ---- kernel MPTCP client -> box MPTCP sink (it joins the addresses the
 # box announces)
 timed "kernel MPTCP -> box sink ($MB MiB)" $((MB << 20)) \
-	tb_exec hb mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
+	tb_exec hb timeout 120 mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
 wait_svc mpsink 1
 tb_log "$(svc_line mpsink 1)"
 tb_check "kernel MPTCP -> box: $MB MiB, SHA-256 equal" \
@@ -108,7 +108,7 @@ tb_exec hb nstat -az 2>/dev/null | grep -E 'MPTcp' | grep -v ' 0 ' | sed 's/^/# 
 
 # ---- box MPTCP source -> kernel MPTCP client
 timed "box source -> kernel MPTCP ($MB MiB)" $((MB << 20)) \
-	sh -c "ip netns exec $TB-hb mptcpize run socat -u TCP:$BOX:5002 - | sha256sum > '$TB_DIR/src.sha'"
+	sh -c "ip netns exec $TB-hb timeout 120 mptcpize run socat -u TCP:$BOX:5002 - | sha256sum > '$TB_DIR/src.sha'"
 wait_svc mpsource 1
 tb_log "$(svc_line mpsource 1)"
 tb_check "box -> kernel MPTCP: $MB MiB, SHA-256 equal" \
@@ -124,7 +124,7 @@ want_big=$(sha256sum <"$TB_DIR/big" | cut -d' ' -f1)
 three_subflows() { # PORT: the kernel has 3 established subflows with the box on it
 	[ "$(ip netns exec "$TB-hb" ss -tnH state established "( dport = :$1 or sport = :$1 )" | wc -l)" -ge 3 ]
 }
-tb_start hb "$TB_DIR/cut1.log" sh -c "mptcpize run socat -u TCP:$BOX:5003 - | sha256sum > '$TB_DIR/cut1.sha'"
+tb_start hb "$TB_DIR/cut1.log" sh -c "timeout 120 mptcpize run socat -u TCP:$BOX:5003 - | sha256sum > '$TB_DIR/cut1.sha'"
 cut_pid=$TB_LAST_PID
 tb_check "box -> kernel: 3 subflows up" tb_wait_for 20 three_subflows 5003
 tb_linkem_ctl 1 down >/dev/null
@@ -143,7 +143,7 @@ tb_check "the box reinjected what the dead path held" \
 tb_linkem_ctl 1 up >/dev/null
 sleep 1
 n=$(($(grep -c 'service mpsink: connection' "$TB_DIR/gwa.log") + 1))
-tb_start hb "$TB_DIR/cut2.log" mptcpize run socat -u "OPEN:$TB_DIR/big" "TCP:$BOX:5001"
+tb_start hb "$TB_DIR/cut2.log" timeout 120 mptcpize run socat -u "OPEN:$TB_DIR/big" "TCP:$BOX:5001"
 cut_pid=$TB_LAST_PID
 tb_check "kernel -> box: 3 subflows up" tb_wait_for 20 three_subflows 5001
 tb_linkem_ctl 1 down >/dev/null
@@ -159,7 +159,7 @@ sleep 1
 # ---- the same with DSS checksums (the kernel asks for them)
 tb_exec hb sysctl -qw net.mptcp.checksum_enabled=1
 n=$(($(grep -c 'service mpsink: connection' "$TB_DIR/gwa.log") + 1))
-tb_exec hb mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
+tb_exec hb timeout 120 mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
 wait_svc mpsink $n
 tb_log "$(svc_line mpsink $n)"
 tb_check "with checksums: kernel MPTCP -> box, SHA-256 equal, 3 subflows, checksums on" \
@@ -179,13 +179,13 @@ for rule in "tcp flags syn reset tcp option mptcp" \
 	"ip saddr $HB tcp flags ! syn reset tcp option mptcp"; do
 	strip "$rule"
 	n=$(($(grep -c 'service mpsink: connection' "$TB_DIR/gwa.log") + 1))
-	tb_exec hb mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
+	tb_exec hb timeout 120 mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
 	wait_svc mpsink $n
 	tb_check "options stripped ($rule): kernel -> box, SHA-256 equal, plain TCP" \
 		sh -c "[ '$(svc_field mpsink $n rx)' = '$((MB << 20)) $want' ] &&
 			grep 'service mpsink: connection' '$TB_DIR/gwa.log' | sed -n ${n}p | grep -q 'closed (ok).*mptcp fallback'"
 	k=$(($(grep -c 'service mpsource: connection' "$TB_DIR/gwa.log") + 1))
-	tb_exec hb sh -c "mptcpize run socat -u TCP:$BOX:5002 - | sha256sum > '$TB_DIR/strip.sha'"
+	tb_exec hb sh -c "timeout 120 mptcpize run socat -u TCP:$BOX:5002 - | sha256sum > '$TB_DIR/strip.sha'"
 	wait_svc mpsource $k
 	tb_check "options stripped ($rule): box -> kernel, SHA-256 equal, plain TCP" \
 		sh -c "[ '$(svc_field mpsource $k tx)' = '$((MB << 20)) $(cut -d' ' -f1 "$TB_DIR/strip.sha")' ] &&
@@ -196,7 +196,7 @@ done
 # ---- MPTCP off in the kernel: plain TCP, the box falls back
 tb_exec hb sysctl -qw net.mptcp.enabled=0
 n=$((n + 1))
-tb_exec hb socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
+tb_exec hb timeout 120 socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"
 wait_svc mpsink $n
 tb_log "$(svc_line mpsink $n)"
 tb_check "kernel without MPTCP -> box: plain TCP (fallback), SHA-256 equal" \
