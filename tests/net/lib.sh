@@ -246,7 +246,8 @@ tb_gw_stats() { # SIDE: print the gateway's counters (SIGUSR1) to stdout
 	pid=$(eval echo "\$TB_GW_PID_$s")
 	before=$(grep -c '^mempool tx ' "$log" || true)
 	kill -USR1 "$pid"
-	tb_wait_for 5 test "$(grep -c '^mempool tx ' "$log")" -gt "$before" || return 1
+	# (the count is taken again on each poll, inside sh -c)
+	tb_wait_for 15 sh -c "[ \$(grep -c '^mempool tx ' '$log') -gt $before ]" || return 1
 	# The last complete block: from the last "port inside" line on.
 	awk '/^port inside /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$log" |
 		grep -E '^(port|counter|lcore|mempool) '
