@@ -126,9 +126,7 @@ struct rte_mbuf *mptcp_sndbuf_clone(struct mptcp_sock *m, uint64_t dsn, uint32_t
 	return head;
 }
 
-/* Add the bytes of @p (n bytes) to a one's-complement sum of a stream whose
- * first byte had offset 0: an odd offset swaps the bytes' halves. */
-static uint32_t sum_add(uint32_t sum, const uint8_t *p, uint32_t n, uint64_t off)
+uint32_t mptcp_csum_add(uint32_t sum, const uint8_t *p, uint32_t n, uint64_t off)
 {
 	uint32_t s = rte_be_to_cpu_16(tcpstack_cksum_raw(p, n));
 	if (off & 1)
@@ -148,7 +146,7 @@ uint32_t mptcp_sndbuf_sum(const struct mptcp_sock *m, uint64_t dsn, uint32_t len
 		const struct rte_mbuf *s = b->m[(b->head + i) % b->cap];
 		uint32_t o = (uint32_t)(dsn - d);
 		uint32_t n = RTE_MIN(len, (uint32_t)s->data_len - o);
-		sum = sum_add(sum, rte_pktmbuf_mtod_offset(s, const uint8_t *, o), n, off);
+		sum = mptcp_csum_add(sum, rte_pktmbuf_mtod_offset(s, const uint8_t *, o), n, off);
 		off += n;
 		dsn += n;
 		len -= n;

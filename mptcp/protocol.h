@@ -272,6 +272,10 @@ void mptcp_subflow_fallback_acked(struct mptcp_subflow *sf, uint64_t now);
 
 /* An indirect chain over [dsn, dsn + len) of @m's send buffer (NULL: no mbuf). */
 struct rte_mbuf *mptcp_sndbuf_clone(struct mptcp_sock *m, uint64_t dsn, uint32_t len);
+/* Add @n bytes at @p to the one's-complement sum @sum of a stream whose
+ * first byte was at offset 0 (@p's first byte is at @off: an odd offset
+ * swaps the halves). The form mptcp_dss_csum() takes. */
+uint32_t mptcp_csum_add(uint32_t sum, const uint8_t *p, uint32_t n, uint64_t off);
 /* One's-complement sum of that range, as mptcp_dss_csum() wants it. */
 uint32_t mptcp_sndbuf_sum(const struct mptcp_sock *m, uint64_t dsn, uint32_t len);
 

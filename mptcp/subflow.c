@@ -763,15 +763,8 @@ static struct rte_mbuf *split(struct mptcp_stack *st, struct rte_mbuf *m, uint32
 
 static uint32_t chain_sum(const struct rte_mbuf *s, uint32_t sum, uint64_t off)
 {
-	for (; s != NULL; s = s->next) {
-		uint32_t v = rte_be_to_cpu_16(
-			tcpstack_cksum_raw(rte_pktmbuf_mtod(s, const void *), s->data_len));
-		if (off & 1)
-			v = ((v & 0xff) << 8) | (v >> 8);
-		sum += v;
-		sum = (sum & 0xffff) + (sum >> 16);
-		off += s->data_len;
-	}
+	for (; s != NULL; off += s->data_len, s = s->next)
+		sum = mptcp_csum_add(sum, rte_pktmbuf_mtod(s, const uint8_t *), s->data_len, off);
 	return sum;
 }
 
