@@ -53,6 +53,8 @@
 	X(DATA_OFO_FULL, "mptcp_drop_ofo_full")                                   \
 	X(REINJECT_BYTES, "mptcp_reinjected_bytes")                               \
 	X(REINJECT_EVENTS, "mptcp_reinjections")                                  \
+	/* acknowledged by a subflow, never by the DATA_ACK: sent again */        \
+	X(DATA_RTX, "mptcp_data_retransmits")                                     \
 	X(SUBFLOW_STALE, "mptcp_subflow_stale")                                   \
 	X(SUBFLOW_CLOSED, "mptcp_subflow_closed")                                 \
 	X(ADD_ADDR_TX, "mptcp_add_addr_tx")                                       \

@@ -17,6 +17,8 @@
 #define DEF_BUF (4u << 20)
 #define MAP_MAX 65535u /* data-level length is 16 bits */
 #define RTX_MIN_NS 200000000ull
+#define RTX_HEAD_MAX (64u << 10) /* bytes sent again at once from the DATA_ACK */
+#define RTX_BACKOFF_MAX 6u
 #define OOO_RANGES 1024
 #define FIN_LINGER_NS 60000000000ull /* a DATA_FIN unanswered: give up then */
 
@@ -349,7 +351,7 @@ static void arm_rtx(struct mptcp_sock *m, uint64_t now)
 		tcpstack_tcp_get_info(sf->tc, &ti);
 		rto = RTE_MAX(rto, ti.rto_us);
 	}
-	m->rtx_at = now + RTE_MAX((uint64_t)rto * 1000, RTX_MIN_NS);
+	m->rtx_at = now + (RTE_MAX((uint64_t)rto * 1000, RTX_MIN_NS) << m->rtx_backoff);
 }
 
 /* Reinjections first (on a subflow other than the stale ones), then new
@@ -448,6 +450,7 @@ void mptcp_sock_data_acked(struct mptcp_sock *m, uint64_t ack, struct mptcp_subf
 	m->snd_una = ack;
 	rj_prune(m);
 	m->rtx_at = 0;
+	m->rtx_backoff = 0;
 	if (m->snd_una != m->snd_nxt || (m->fin_sent_at != 0 && !m->fin_acked))
 		arm_rtx(m, now);
 	if ((m->want_writable || before > m->sndbuf / 2) && mptcp_send_space(m) >= m->sndbuf / 2) {
@@ -661,6 +664,27 @@ static void mark_stale_and_reinject(struct mptcp_sock *m, uint64_t now)
 	(void)now;
 }
 
+/* The DATA_ACK stood still for a whole RTO, and no subflow still holds
+ * its next byte unacknowledged: the peer acknowledged that byte on a
+ * subflow and then lost it (Linux drops what arrives over its
+ * connection-level receive buffer after the subflow acknowledged it), so
+ * no subflow will ever send it again. Send the head again, with backoff,
+ * as Linux's own MPTCP retransmission timer does. */
+static void retransmit_head(struct mptcp_sock *m)
+{
+	for (unsigned i = 0; i < m->rj_n; i++)
+		if (m->rj[i].dsn <= m->snd_una && m->snd_una < m->rj[i].dsn + m->rj[i].len)
+			return; /* on its way again already */
+	for (struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next)
+		if (mptcp_subflow_usable(sf) && !sf->stale && mptcp_subflow_holds(sf, m->snd_una))
+			return; /* that subflow's own recovery brings it */
+	uint64_t len = RTE_MIN(m->snd_nxt - m->snd_una, (uint64_t)RTX_HEAD_MAX);
+	rj_add(m, m->snd_una, (uint32_t)len);
+	mptcp_count(m->st, MPTCP_MIB_DATA_RTX);
+	if (m->rtx_backoff < RTX_BACKOFF_MAX)
+		m->rtx_backoff++;
+}
+
 void mptcp_sock_timers(struct mptcp_sock *m, uint64_t now)
 {
 	if (m->dead)
@@ -670,8 +694,10 @@ void mptcp_sock_timers(struct mptcp_sock *m, uint64_t now)
 		return;
 	if (m->rtx_at != 0 && now >= m->rtx_at) {
 		m->rtx_at = 0;
-		if (m->snd_una != m->snd_nxt)
+		if (m->snd_una != m->snd_nxt) {
 			mark_stale_and_reinject(m, now);
+			retransmit_head(m);
+		}
 		if (m->fin_sent_at != 0 && !m->fin_acked) {
 			if (now - m->fin_sent_at > FIN_LINGER_NS) {
 				mptcp_sock_done(m, ETIMEDOUT);

@@ -188,6 +188,7 @@ struct mptcp_sock {
 	struct mptcp_reinject *rj; /* ranges to send again, on other subflows */
 	unsigned rj_n, rj_cap;
 	uint64_t rtx_at; /* data-level retransmission check */
+	unsigned rtx_backoff; /* head retransmissions since the DATA_ACK moved */
 	unsigned rr_next; /* round robin cursor */
 	void *sched_priv[2];
 
@@ -265,6 +266,8 @@ void mptcp_subflow_free(struct mptcp_subflow *sf);
 void mptcp_subflow_unacked(struct mptcp_subflow *sf,
 			   void (*fn)(struct mptcp_sock *, uint64_t, uint32_t), uint64_t dsn_una);
 void mptcp_subflow_prune(struct mptcp_subflow *sf);
+/* Data byte @dsn is mapped on @sf and not yet acknowledged there. */
+bool mptcp_subflow_holds(const struct mptcp_subflow *sf, uint64_t dsn);
 /* Fallen back: the dsn the subflow's SND.UNA stands for (0: unknown), and
  * the data level told so. */
 uint64_t mptcp_subflow_fallback_una(const struct mptcp_subflow *sf);

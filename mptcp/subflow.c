@@ -278,6 +278,21 @@ void mptcp_subflow_unacked(struct mptcp_subflow *sf,
 	}
 }
 
+bool mptcp_subflow_holds(const struct mptcp_subflow *sf, uint64_t dsn)
+{
+	if (sf->tc == NULL || sf->dead)
+		return false;
+	uint32_t una = tcpstack_tcp_snd_una(sf->tc);
+	for (unsigned i = 0; i < sf->tx.n; i++) {
+		const struct mptcp_map *mp = map_at(&sf->tx, i);
+		if (dsn < mp->dsn || dsn >= mp->dsn + mp->len)
+			continue;
+		if ((int32_t)(mp->seq + (uint32_t)(dsn - mp->dsn) - una) >= 0)
+			return true;
+	}
+	return false;
+}
+
 uint64_t mptcp_subflow_fallback_una(const struct mptcp_subflow *sf)
 {
 	const struct mptcp_sock *m = sf->msk;

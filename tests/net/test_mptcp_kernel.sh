@@ -12,13 +12,13 @@
 # kernel (fallback to plain TCP).
 #
 # usage: test_mptcp_kernel.sh [BUILD_DIR]
-#   MB=N      MiB per transfer (default 64)
-#   CUT_MB=N  MiB of the transfers during which a path is cut (default 128)
+#   MB=N      MiB per transfer (default 256)
+#   CUT_MB=N  MiB of the transfers during which a path is cut (default 256)
 set -euo pipefail
 BUILD=${1:-build}
 MPGWD=$BUILD/mpgwd
-MB=${MB:-64}
-CUT_MB=${CUT_MB:-128} # long enough to cut a path while all three carry data
+MB=${MB:-256}
+CUT_MB=${CUT_MB:-256} # long enough to cut a path while all three carry data
 . "$(dirname "$0")/lib.sh"
 
 BOX=198.18.1.2 # gwA wan0; wan1 and wan2 are announced
@@ -28,7 +28,8 @@ TB_GW_EXTRA_a="services:
   - {name: mpsink, kind: sink, listen: 5001, mptcp: true}
   - {name: mpsource, kind: source, listen: 5002, mptcp: true, bytes: $((MB << 20))}
   - {name: mpcut, kind: source, listen: 5003, mptcp: true, bytes: $((CUT_MB << 20))}
-  - {name: mppush, kind: source, connect: \"$HB:6001\", from: wan0, mptcp: true, bytes: $((MB << 20))}"
+  - {name: mppush, kind: source, connect: \"$HB:6001\", from: wan0, mptcp: true, bytes: $((MB << 20))}
+  - {name: mpblackhole, kind: source, connect: \"$HB:6002\", from: wan0, mptcp: true, bytes: $((MB << 20))}"
 
 tb_topology 3 1 "delay=5ms" "delay=5ms" "delay=5ms"
 tb_kernel_cc cubic ha hb ra rb
@@ -58,7 +59,15 @@ print(h.hexdigest())
 EOF2
 tb_start hb "$TB_DIR/push.log" sh -c "python3 '$TB_DIR/mpserver.py' 6001 > '$TB_DIR/push.sha'"
 push_pid=$TB_LAST_PID
+tb_start hb "$TB_DIR/bh.log" sh -c "python3 '$TB_DIR/mpserver.py' 6002 > '$TB_DIR/bh.sha'"
+bh_pid=$TB_LAST_PID
 tb_wait_for 10 sh -c "ip netns exec $TB-hb ss -ltn | grep -q ':6001 '"
+tb_wait_for 10 sh -c "ip netns exec $TB-hb ss -ltn | grep -q ':6002 '"
+# A middlebox (nftables on rB) that drops SYNs carrying MPTCP options to
+# port 6002: the box's client must give up on MP_CAPABLE after three tries
+# and connect as plain TCP (blackhole fallback).
+printf 'table inet blackhole {\n\tchain forward {\n\t\ttype filter hook forward priority 0;\n\t\t%s\n\t}\n}\n' \
+	"tcp dport 6002 tcp flags syn tcp option mptcp exists drop" | tb_exec rb nft -f -
 tb_gw_start a
 tb_gw_start b
 
@@ -91,6 +100,18 @@ tb_check "box MPTCP client -> kernel MPTCP server: $MB MiB, SHA-256 equal" \
 tb_check "it was MPTCP, with 3 subflows (the kernel accepted both joins)" \
 	sh -c "grep 'service mppush: connection' '$TB_DIR/gwa.log' | sed -n 1p | grep -q 'mptcp yes, subflows 3'"
 tb_exec hb nstat -az 2>/dev/null | grep -E 'MPTcp' | grep -v ' 0 ' | sed 's/^/# kernel0: /' || true
+
+# ---- the blackhole: SYNs with MP_CAPABLE dropped on the way
+wait "$bh_pid" || true
+wait_svc mpblackhole 1 30
+tb_log "$(svc_line mpblackhole 1)"
+tb_check "SYNs with MP_CAPABLE dropped: the box retried as plain TCP, $MB MiB, SHA-256 equal" \
+	sh -c "[ '$(svc_field mpblackhole 1 tx)' = '$((MB << 20)) $(cut -d' ' -f1 "$TB_DIR/bh.sha")' ] &&
+		grep 'service mpblackhole: connection' '$TB_DIR/gwa.log' | grep -q 'closed (ok).*mptcp fallback'"
+tb_gw_stats a >"$TB_DIR/bh.stats" || true
+tb_check "counted as a blackhole fallback" \
+	grep -qE '^counter mptcp\.mptcp_fallback_syn_blackhole +[1-9]' "$TB_DIR/bh.stats"
+tb_exec rb nft delete table inet blackhole
 
 # ---- kernel MPTCP client -> box MPTCP sink (it joins the addresses the
 # box announces)
