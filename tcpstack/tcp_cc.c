@@ -4,14 +4,19 @@
 #include <string.h>
 
 #include "tcpstack/tcp_cc.h"
+#include "tcpstack/tcpstack.h"
 
-static const struct {
+struct tcp_cc_name {
 	const char *name;
 	const struct tcp_cc_ops *ops;
-} tcp_cc_names[] = {
+};
+
+static const struct tcp_cc_name tcp_cc_names[] = {
 	{ "newreno", &tcp_cc_newreno },
 	{ "reno", &tcp_cc_newreno }, /* what Linux calls the same algorithm */
 	{ "cubic", &tcp_cc_cubic },
+	{ "lia", &tcp_cc_lia }, /* MPTCP coupled (tcp_cc_coupled.c) */
+	{ "olia", &tcp_cc_olia },
 };
 
 const struct tcp_cc_ops *tcp_cc_find(const char *name)
@@ -22,4 +27,9 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name)
 		if (strcmp(tcp_cc_names[i].name, name) == 0)
 			return tcp_cc_names[i].ops;
 	return NULL;
+}
+
+bool tcpstack_cc_known(const char *name)
+{
+	return tcp_cc_find(name) != NULL;
 }

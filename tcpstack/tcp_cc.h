@@ -49,8 +49,33 @@ struct tcp_cc {
 
 extern const struct tcp_cc_ops tcp_cc_newreno;
 extern const struct tcp_cc_ops tcp_cc_cubic;
+/* MPTCP coupled congestion control (tcp_cc_coupled.c): LIA (RFC 6356) and
+ * OLIA; NewReno when not coupled to another subflow. */
+extern const struct tcp_cc_ops tcp_cc_lia;
+extern const struct tcp_cc_ops tcp_cc_olia;
 
-/* By name ("newreno", "reno", "cubic"); NULL if unknown. */
+/* By name ("newreno", "reno", "cubic", "lia", "olia"); NULL if unknown. */
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
+
+/* NewReno's pieces, for algorithms that differ from it only in the gain of
+ * congestion avoidance (tcp_cc_coupled.c). Its state takes the first
+ * TCP_CC_RENO_PRIV_WORDS words of priv; the words after are the caller's
+ * (zeroed by tcp_cc_reno_init, left alone by the others). */
+#define TCP_CC_RENO_PRIV_WORDS 2
+/* Gains are fixed point: TCP_CC_GAIN_ONE is NewReno's, one SMSS per cwnd
+ * acknowledged. */
+#define TCP_CC_GAIN_SHIFT 24
+#define TCP_CC_GAIN_ONE ((int64_t)1 << TCP_CC_GAIN_SHIFT)
+/* The gain for the ACK at hand, asked only when the ACK reaches congestion
+ * avoidance: cwnd moves by gain * mss * acked / cwnd bytes (counted exactly
+ * across ACKs). A negative gain shrinks cwnd, never below 2 mss, and takes
+ * ssthresh down with it. */
+typedef int64_t (*tcp_cc_gain_fn)(const struct tcp_cc *cc);
+void tcp_cc_reno_init(struct tcp_cc *cc, uint64_t now_ns);
+/* NewReno's cong_avoid with the CA gain from @gain (NULL: one). */
+void tcp_cc_reno_cong_avoid(struct tcp_cc *cc, uint32_t acked, tcp_cc_gain_fn gain);
+void tcp_cc_reno_enter_recovery(struct tcp_cc *cc, uint64_t now_ns);
+void tcp_cc_reno_exit_recovery(struct tcp_cc *cc, uint64_t now_ns);
+void tcp_cc_reno_on_rto(struct tcp_cc *cc, uint64_t now_ns);
 
 #endif

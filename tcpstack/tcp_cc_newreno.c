@@ -2,7 +2,9 @@
 /* NewReno: RFC 5681 slow start and congestion avoidance, with Appropriate
  * Byte Counting (RFC 3465) and the RFC 6928 initial window. Fast recovery
  * itself (RFC 6582/6675, paced by PRR) is the engine's; this file only says
- * where ssthresh and cwnd land. All in bytes. */
+ * where ssthresh and cwnd land. All in bytes. Its pieces also serve the
+ * MPTCP coupled algorithms (tcp_cc_coupled.c), which differ from it only
+ * in the gain of congestion avoidance. */
 #include <assert.h>
 #include <stdbool.h>
 #include <string.h>
@@ -18,15 +20,20 @@
 
 struct newreno {
 	/* Congestion avoidance, RFC 3465 section 2.1: bytes acknowledged
-	 * since cwnd last grew; one SMSS per cwnd's worth. Counting bytes
-	 * rather than adding mss*mss/cwnd keeps the growth exact at any
-	 * window (that fraction rounds to 0 above mss*mss bytes). */
-	uint64_t bytes_acked;
+	 * since cwnd last grew, times the gain (in 1/TCP_CC_GAIN_ONE); one
+	 * SMSS per cwnd's worth. Counting bytes rather than adding
+	 * mss*mss/cwnd keeps the growth exact at any window (that fraction
+	 * rounds to 0 above mss*mss bytes). Signed: a coupled algorithm's
+	 * gain may be negative (OLIA). */
+	int64_t credit;
 	bool rto_pending; /* RTO taken, no new data acknowledged since */
 	bool after_rto; /* in the slow start that follows an RTO */
 };
-static_assert(sizeof(struct newreno) <= sizeof(((struct tcp_cc *)0)->priv),
-	      "NewReno state must fit in tcp_cc.priv");
+static_assert(sizeof(struct newreno) <= TCP_CC_RENO_PRIV_WORDS * sizeof(uint64_t),
+	      "NewReno state must fit in the words of tcp_cc.priv it claims");
+/* |gain| bound: acked (< 2^32) * gain and cwnd << TCP_CC_GAIN_SHIFT stay
+ * far inside int64_t. */
+#define GAIN_MAX (4 * TCP_CC_GAIN_ONE)
 
 /* priv is uint64_t[]; going through memcpy keeps strict aliasing honest. */
 static void nr_load(const struct tcp_cc *cc, struct newreno *s)
@@ -56,7 +63,7 @@ static uint32_t nr_cwnd_add(uint32_t cwnd, uint64_t inc)
 	return w < TCP_CC_SSTHRESH_INF ? (uint32_t)w : TCP_CC_SSTHRESH_INF;
 }
 
-static void nr_init(struct tcp_cc *cc, uint64_t now_ns)
+void tcp_cc_reno_init(struct tcp_cc *cc, uint64_t now_ns)
 {
 	uint32_t mss = nr_mss(cc);
 	uint32_t cap = nr_max2mss(14600, mss);
@@ -68,12 +75,44 @@ static void nr_init(struct tcp_cc *cc, uint64_t now_ns)
 	memset(cc->priv, 0, sizeof(cc->priv)); /* all-zero is the fresh state */
 }
 
-static void nr_cong_avoid(struct tcp_cc *cc, uint32_t acked, uint64_t now_ns)
+/* Congestion avoidance: cwnd moves one SMSS each time the credit reaches
+ * one cwnd's worth (either way). */
+static void nr_credit(struct tcp_cc *cc, struct newreno *s, uint32_t mss, uint32_t acked,
+		      int64_t gain)
+{
+	int64_t unit = (int64_t)cc->cwnd << TCP_CC_GAIN_SHIFT;
+
+	if (gain > GAIN_MAX)
+		gain = GAIN_MAX;
+	else if (gain < -GAIN_MAX)
+		gain = -GAIN_MAX;
+	s->credit += (int64_t)acked * gain;
+	if (s->credit >= unit) {
+		/* More than one cwnd at once only from a stretch ACK covering
+		 * more than a window: still one SMSS per cwnd acknowledged. */
+		uint64_t n = (uint64_t)(s->credit / unit);
+
+		s->credit -= (int64_t)n * unit;
+		cc->cwnd = nr_cwnd_add(cc->cwnd, n * mss);
+	} else if (s->credit <= -unit) {
+		uint64_t dec = (uint64_t)(-s->credit / unit) * mss;
+		uint32_t floor = 2 * mss; /* RFC 5681's smallest ssthresh */
+
+		s->credit %= unit;
+		if (cc->cwnd > floor)
+			cc->cwnd = cc->cwnd - floor > dec ? cc->cwnd - (uint32_t)dec : floor;
+		/* Below ssthresh, the next ACK would slow-start straight back:
+		 * a deliberate decrease takes ssthresh down with it. */
+		if (cc->ssthresh > cc->cwnd)
+			cc->ssthresh = cc->cwnd;
+	}
+}
+
+void tcp_cc_reno_cong_avoid(struct tcp_cc *cc, uint32_t acked, tcp_cc_gain_fn gain)
 {
 	uint32_t mss = nr_mss(cc);
 	struct newreno s;
 
-	(void)now_ns;
 	if (acked == 0)
 		return;
 	nr_load(cc, &s);
@@ -98,19 +137,18 @@ static void nr_cong_avoid(struct tcp_cc *cc, uint32_t acked, uint64_t now_ns)
 		acked = inc - room;
 	}
 
-	s.bytes_acked += acked;
-	if (s.bytes_acked >= cc->cwnd) {
-		/* More than one cwnd at once only from a stretch ACK covering
-		 * more than a window: still one SMSS per cwnd acknowledged. */
-		uint64_t n = s.bytes_acked / cc->cwnd;
-
-		s.bytes_acked -= n * cc->cwnd;
-		cc->cwnd = nr_cwnd_add(cc->cwnd, n * mss);
-	}
+	if (acked != 0)
+		nr_credit(cc, &s, mss, acked, gain != NULL ? gain(cc) : TCP_CC_GAIN_ONE);
 	nr_store(cc, &s);
 }
 
-static void nr_enter_recovery(struct tcp_cc *cc, uint64_t now_ns)
+static void nr_cong_avoid(struct tcp_cc *cc, uint32_t acked, uint64_t now_ns)
+{
+	(void)now_ns;
+	tcp_cc_reno_cong_avoid(cc, acked, NULL);
+}
+
+void tcp_cc_reno_enter_recovery(struct tcp_cc *cc, uint64_t now_ns)
 {
 	struct newreno s;
 
@@ -127,22 +165,22 @@ static void nr_enter_recovery(struct tcp_cc *cc, uint64_t now_ns)
 		cc->cwnd = cc->ssthresh;
 		s.after_rto = false;
 	}
-	s.bytes_acked = 0;
+	s.credit = 0;
 	nr_store(cc, &s);
 }
 
-static void nr_exit_recovery(struct tcp_cc *cc, uint64_t now_ns)
+void tcp_cc_reno_exit_recovery(struct tcp_cc *cc, uint64_t now_ns)
 {
 	struct newreno s;
 
 	(void)now_ns;
 	nr_load(cc, &s);
 	cc->cwnd = cc->ssthresh; /* RFC 6582 section 3.2 step 3, "full" option */
-	s.bytes_acked = 0;
+	s.credit = 0;
 	nr_store(cc, &s);
 }
 
-static void nr_on_rto(struct tcp_cc *cc, uint64_t now_ns)
+void tcp_cc_reno_on_rto(struct tcp_cc *cc, uint64_t now_ns)
 {
 	uint32_t mss = nr_mss(cc);
 	struct newreno s;
@@ -154,7 +192,7 @@ static void nr_on_rto(struct tcp_cc *cc, uint64_t now_ns)
 	if (!s.rto_pending)
 		cc->ssthresh = nr_max2mss(cc->flight / 2, mss);
 	cc->cwnd = mss; /* loss window, RFC 5681 section 3.1 */
-	s.bytes_acked = 0;
+	s.credit = 0;
 	s.rto_pending = true;
 	s.after_rto = true;
 	nr_store(cc, &s);
@@ -162,10 +200,10 @@ static void nr_on_rto(struct tcp_cc *cc, uint64_t now_ns)
 
 const struct tcp_cc_ops tcp_cc_newreno = {
 	.name = "newreno",
-	.init = nr_init,
+	.init = tcp_cc_reno_init,
 	.cong_avoid = nr_cong_avoid,
-	.enter_recovery = nr_enter_recovery,
-	.exit_recovery = nr_exit_recovery,
-	.on_rto = nr_on_rto,
+	.enter_recovery = tcp_cc_reno_enter_recovery,
+	.exit_recovery = tcp_cc_reno_exit_recovery,
+	.on_rto = tcp_cc_reno_on_rto,
 	.on_rtt = NULL,
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tcpstack/tcp_cc_coupled.h"
 #include "tcpstack/tcp_conn.h"
 
 const char *const tcp_state_names[] = {
@@ -215,6 +216,13 @@ void tcp_conn_done(struct tcpstack_conn *c, int err)
 	s->dead = c;
 }
 
+/* Our side sends no more data (its FIN is acknowledged), or the
+ * connection is retired. */
+static bool sends_no_more(enum tcp_state st)
+{
+	return st == TCP_FIN_WAIT_2 || st == TCP_TIME_WAIT || st == TCP_CLOSED;
+}
+
 void tcp_conn_set_state(struct tcpstack_conn *c, enum tcp_state st)
 {
 	if (c->state == TCP_SYN_RCVD && st != TCP_SYN_RCVD)
@@ -222,6 +230,11 @@ void tcp_conn_set_state(struct tcpstack_conn *c, enum tcp_state st)
 	else if (st == TCP_SYN_RCVD && c->state != TCP_SYN_RCVD)
 		c->s->n_half_open++;
 	c->state = st;
+	/* A window that no longer sends must not weigh on the coupled
+	 * subflows (TIME_WAIT lasts a minute), and the group must not keep a
+	 * pointer into memory about to be freed (CLOSED is retirement). */
+	if (sends_no_more(st))
+		tcp_cc_group_del(&c->cc);
 }
 
 const struct tcp_listener *tcp_listener_find(const struct tcpstack_tcp *s, uint32_t laddr,
@@ -547,8 +560,19 @@ int tcpstack_tcp_set_cc(struct tcpstack_conn *c, const char *name, uint64_t now)
 		return -ENOENT;
 	c->cc.ops = ops;
 	c->cc.mss = c->mss;
-	ops->init(&c->cc, now);
+	ops->init(&c->cc, now); /* group membership (cc.coupled) is kept */
 	return 0;
+}
+
+int tcpstack_tcp_set_cc_group(struct tcpstack_conn *c, struct tcpstack_cc_group *g)
+{
+	if (g == NULL) {
+		tcp_cc_group_del(&c->cc);
+		return 0;
+	}
+	if (sends_no_more(c->state))
+		return -ENOTCONN; /* it would never leave again */
+	return tcp_cc_group_add(g, &c->cc);
 }
 
 void tcpstack_tcp_set_bufs(struct tcpstack_conn *c, uint32_t sndbuf, uint32_t rcvbuf)

@@ -192,6 +192,23 @@ static void listen_input(struct tcpstack_tcp *s, const struct tcp_listener *l, s
 	tcp_send_syn(c, now);
 }
 
+/* The timed segment is acknowledged: one RTT sample, for the RTO and for
+ * the congestion control (the handshake's too: coupled algorithms weigh a
+ * subflow by its RTT from the start). */
+static void rtt_sample(struct tcpstack_conn *c, uint64_t now)
+{
+	uint32_t rtt_us = (uint32_t)((now - c->rtt_start) / 1000);
+
+	if (rtt_us == 0)
+		rtt_us = 1;
+	tcp_rtt_sample(&c->rtt, rtt_us);
+	c->cc.srtt_us = c->rtt.srtt_us;
+	c->cc.min_rtt_us = c->rtt.min_rtt_us;
+	if (c->cc.ops->on_rtt != NULL)
+		c->cc.ops->on_rtt(&c->cc, rtt_us, now);
+	c->rtt_seq = 0;
+}
+
 static void established(struct tcpstack_conn *c)
 {
 	tcp_conn_set_state(c, TCP_ESTABLISHED);
@@ -215,11 +232,8 @@ static void syn_acked(struct tcpstack_conn *c, const struct seg *g, uint32_t wnd
 	c->snd_wl1 = g->seq;
 	c->snd_wl2 = g->ack;
 	tcp_timer_clear(c, TCP_T_RTO);
-	if (c->rtt_seq != 0) {
-		uint32_t us = (uint32_t)((now - c->rtt_start) / 1000);
-		tcp_rtt_sample(&c->rtt, us == 0 ? 1 : us);
-		c->rtt_seq = 0;
-	}
+	if (c->rtt_seq != 0)
+		rtt_sample(c, now);
 	established(c);
 }
 
@@ -348,15 +362,8 @@ static void ack_new_data(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 	} else if (c->cur != NULL && c->cur == c->sndq.head) {
 		c->cur_seq = c->snd_una; /* its acked front was trimmed */
 	}
-	if (c->rtt_seq != 0 && seq_geq(g->ack, c->rtt_seq)) {
-		uint32_t rtt_us = (uint32_t)((now - c->rtt_start) / 1000);
-		tcp_rtt_sample(&c->rtt, rtt_us == 0 ? 1 : rtt_us);
-		c->cc.srtt_us = c->rtt.srtt_us;
-		c->cc.min_rtt_us = c->rtt.min_rtt_us;
-		if (c->cc.ops->on_rtt != NULL)
-			c->cc.ops->on_rtt(&c->cc, rtt_us, now);
-		c->rtt_seq = 0;
-	}
+	if (c->rtt_seq != 0 && seq_geq(g->ack, c->rtt_seq))
+		rtt_sample(c, now);
 	c->rto_count = 0;
 	c->rtt.backoff = 0;
 

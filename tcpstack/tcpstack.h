@@ -236,6 +236,7 @@ unsigned tcpstack_iface_tick(struct tcpstack_iface *ifc, uint64_t now, struct rt
  */
 struct tcpstack_tcp;
 struct tcpstack_conn;
+struct tcpstack_cc_group;
 
 enum tcpstack_tcp_event {
 	TCPSTACK_TCP_EV_CONNECTED, /**< handshake complete (either side) */
@@ -382,7 +383,36 @@ void tcpstack_tcp_abort(struct tcpstack_conn *c, uint64_t now);
 
 /** Per-connection knobs. */
 void tcpstack_tcp_set_nagle(struct tcpstack_conn *c, bool on);
+/**
+ * Congestion control by name: "cubic", "newreno" ("reno"), or MPTCP's
+ * coupled "lia" (RFC 6356) and "olia", which act as NewReno unless the
+ * connection shares a group (tcpstack_tcp_set_cc_group()) with others
+ * running the same one. @return 0, or -ENOENT for an unknown name.
+ */
 int tcpstack_tcp_set_cc(struct tcpstack_conn *c, const char *name, uint64_t now);
+/** Whether tcpstack_tcp_set_cc() knows @p name. */
+bool tcpstack_cc_known(const char *name);
+
+/**
+ * A group of connections (MPTCP subflows, at most 8) whose coupled
+ * congestion control ("lia", "olia") weighs them together. Used from one
+ * lcore, like its connections. @return NULL when out of memory.
+ */
+struct tcpstack_cc_group *tcpstack_cc_group_create(void);
+/**
+ * Free @p g (NULL: nothing). Connections still in it leave it and carry on
+ * uncoupled, so the group may go before its subflows have closed.
+ */
+void tcpstack_cc_group_destroy(struct tcpstack_cc_group *g);
+/**
+ * Put @p c in group @p g (leaving the one it was in), or take it out of its
+ * group with @p g NULL. Membership outlives tcpstack_tcp_set_cc(): members
+ * running another algorithm are simply not weighed. A connection leaves by
+ * itself once it sends no more data (FIN_WAIT_2, TIME_WAIT) and before it
+ * is freed. @return 0; -ENOSPC when @p g is full, -ENOTCONN for such a
+ * finished connection (membership unchanged in both cases).
+ */
+int tcpstack_tcp_set_cc_group(struct tcpstack_conn *c, struct tcpstack_cc_group *g);
 void tcpstack_tcp_set_bufs(struct tcpstack_conn *c, uint32_t sndbuf, uint32_t rcvbuf);
 /**
  * Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6; off by default): after
