@@ -180,6 +180,7 @@ struct raw_service {
 	char *rcvbuf;
 	char *cc;
 	char *mptcp;
+	char *scheduler;
 };
 struct raw_config {
 	struct raw_eal eal;
@@ -279,6 +280,7 @@ static const cyaml_schema_field_t service_fields[] = {
 	NUM("rcvbuf", struct raw_service, rcvbuf),
 	STR("cc", CYAML_FLAG_OPTIONAL, struct raw_service, cc, 1, 15),
 	STR("mptcp", CYAML_FLAG_OPTIONAL, struct raw_service, mptcp, 0, CFG_NUM_LEN_MAX),
+	STR("scheduler", CYAML_FLAG_OPTIONAL, struct raw_service, scheduler, 1, 15),
 	CYAML_FIELD_END,
 };
 
@@ -953,17 +955,32 @@ static int cfg_service(const struct cfg_ctx *c, unsigned i, const struct raw_ser
 	snprintf(key, sizeof(key), "services[%u].rcvbuf", i);
 	if (cfg_uint(c, key, rs->rcvbuf, 4096, 1u << 30, true, 0, &sv->rcvbuf) < 0)
 		return -1;
-	if (rs->cc) {
-		snprintf(key, sizeof(key), "services[%u].cc", i);
-		if (strcmp(rs->cc, "cubic") != 0 && strcmp(rs->cc, "newreno") != 0 &&
-		    strcmp(rs->cc, "reno") != 0)
-			return cfg_fail(c, key, "unknown value '%s' (cubic|newreno|reno)",
-					cfg_show(show, rs->cc));
-		snprintf(sv->cc, sizeof(sv->cc), "%s", rs->cc);
-	}
 	snprintf(key, sizeof(key), "services[%u].mptcp", i);
 	if (cfg_bool(c, key, rs->mptcp, false, &sv->mptcp) < 0)
 		return -1;
+	if (rs->cc) {
+		snprintf(key, sizeof(key), "services[%u].cc", i);
+		bool coupled = strcmp(rs->cc, "lia") == 0 || strcmp(rs->cc, "olia") == 0;
+		if (strcmp(rs->cc, "cubic") != 0 && strcmp(rs->cc, "newreno") != 0 &&
+		    strcmp(rs->cc, "reno") != 0 && !coupled)
+			return cfg_fail(c, key, "unknown value '%s' (cubic|newreno|reno|lia|olia)",
+					cfg_show(show, rs->cc));
+		if (coupled && !sv->mptcp)
+			return cfg_fail(c, key, "'%s' couples MPTCP subflows: needs mptcp: true",
+					rs->cc);
+		snprintf(sv->cc, sizeof(sv->cc), "%s", rs->cc);
+	}
+	if (rs->scheduler) {
+		snprintf(key, sizeof(key), "services[%u].scheduler", i);
+		if (strcmp(rs->scheduler, "roundrobin") != 0 &&
+		    strcmp(rs->scheduler, "minrtt") != 0 && strcmp(rs->scheduler, "redundant") != 0)
+			return cfg_fail(c, key, "unknown value '%s' (roundrobin|minrtt|redundant)",
+					cfg_show(show, rs->scheduler));
+		if (!sv->mptcp)
+			return cfg_fail(c, key,
+					"a packet scheduler is for MPTCP: needs mptcp: true");
+		snprintf(sv->scheduler, sizeof(sv->scheduler), "%s", rs->scheduler);
+	}
 	cfg->n_services = i + 1;
 	return 0;
 }

@@ -73,6 +73,7 @@ struct mgmt_service {
 	uint64_t bytes; /**< source: bytes per connection; default 1 GiB */
 	uint32_t sndbuf, rcvbuf; /**< 0: the stack's defaults */
 	char cc[16]; /**< congestion control; "": the stack's default */
+	char scheduler[16]; /**< MPTCP packet scheduler; "": the stack's default */
 	bool mptcp; /**< MPTCP (falling back to TCP with a plain peer); connect:
 		       *   one more subflow from each other box address */
 };

@@ -148,6 +148,20 @@ struct mptcp_sock *mptcp_connect(struct mptcp_stack *st, uint32_t laddr, uint16_
 int mptcp_add_subflow(struct mptcp_sock *m, uint32_t laddr, uint32_t raddr, uint16_t rport,
 		      bool backup, uint64_t now);
 
+/**
+ * The packet scheduler of this connection ("roundrobin", "minrtt",
+ * "redundant"); the stack's until set. @return 0, or -ENOENT.
+ */
+int mptcp_set_scheduler(struct mptcp_sock *m, const char *name);
+/**
+ * Congestion control of this connection's subflows, as tcpstack names it;
+ * "lia" (RFC 6356) and "olia" couple the subflows (uncoupled CUBIC, the
+ * usual default, ramps faster on fast paths). Best set right after
+ * connect or accept: a subflow's window starts over when it changes.
+ * @return 0, -ENOENT (unknown name) or -ENOMEM.
+ */
+int mptcp_set_cc(struct mptcp_sock *m, const char *name, uint64_t now);
+
 uint32_t mptcp_send_space(const struct mptcp_sock *m);
 /** As tcpstack_tcp_send(): all of @p m or nothing (-ENOBUFS, -ENOTCONN, -EPIPE). */
 int mptcp_send(struct mptcp_sock *m, struct rte_mbuf *m_data, uint64_t now);
@@ -169,6 +183,8 @@ struct mptcp_info {
 	uint64_t bytes_sent, bytes_acked, bytes_received; /**< data level */
 	uint64_t reinjected_bytes;
 	uint32_t local_token, remote_token;
+	const char *scheduler; /**< the packet scheduler's name */
+	const char *cc; /**< the subflows' congestion control; "" the stack's */
 };
 void mptcp_get_info(const struct mptcp_sock *m, struct mptcp_info *i);
 

@@ -4,6 +4,7 @@
  * reinjection of what a stalled or failed subflow holds, reassembly of
  * what the subflows deliver, DATA_FIN, and the user's side of the API. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,12 @@ struct mptcp_sock *mptcp_sock_new(struct mptcp_stack *st, const struct mptcp_ops
 	m->user = user;
 	m->sndbuf = st->p.sndbuf ? st->p.sndbuf : DEF_BUF;
 	m->rcvbuf = st->p.rcvbuf ? st->p.rcvbuf : DEF_BUF;
+	m->sched = st->sched;
+	if (st->p.cc != NULL && mptcp_set_cc(m, st->p.cc, 0) != 0) {
+		mptcp_reass_fini(&m->ooo);
+		free(m);
+		return NULL;
+	}
 	m->next = st->conns;
 	if (st->conns != NULL)
 		st->conns->prev = m;
@@ -199,6 +206,7 @@ static void sock_free(struct mptcp_sock *m)
 	rte_pktmbuf_free(m->rcvq_head);
 	mptcp_reass_fini(&m->ooo);
 	free(m->rj);
+	tcpstack_cc_group_destroy(m->ccg); /* subflows left go on uncoupled */
 	if (m->local_token != 0 && !m->fallback)
 		mptcp_token_remove(st->tokens, m->local_token, m);
 	free(m);
@@ -387,7 +395,7 @@ void mptcp_sock_push(struct mptcp_sock *m, uint64_t now)
 			end = m->wnd_end;
 		if (m->snd_nxt >= end)
 			break;
-		unsigned k = m->st->sched->pick(c, n, &m->rr_next, pick);
+		unsigned k = m->sched->pick(c, n, &m->rr_next, pick);
 		uint32_t len = (uint32_t)RTE_MIN(end - m->snd_nxt, (uint64_t)MAP_MAX);
 		uint32_t room = 0;
 		for (unsigned i = 0; i < k; i++)
@@ -664,20 +672,21 @@ static void mark_stale_and_reinject(struct mptcp_sock *m, uint64_t now)
 	(void)now;
 }
 
-/* The DATA_ACK stood still for a whole RTO, and no subflow still holds
- * its next byte unacknowledged: the peer acknowledged that byte on a
+/* The DATA_ACK stood still for a whole RTO while every working subflow
+ * is idle, acknowledged to its last byte: the peer acknowledged data on a
  * subflow and then lost it (Linux drops what arrives over its
- * connection-level receive buffer after the subflow acknowledged it), so
+ * connection-level receive buffer after the subflow acknowledged it), and
  * no subflow will ever send it again. Send the head again, with backoff,
- * as Linux's own MPTCP retransmission timer does. */
+ * as Linux's own MPTCP retransmission timer does. While a subflow still
+ * holds data, its own recovery (or the stale check) moves things on. */
 static void retransmit_head(struct mptcp_sock *m)
 {
 	for (unsigned i = 0; i < m->rj_n; i++)
 		if (m->rj[i].dsn <= m->snd_una && m->snd_una < m->rj[i].dsn + m->rj[i].len)
 			return; /* on its way again already */
 	for (struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next)
-		if (mptcp_subflow_usable(sf) && !sf->stale && mptcp_subflow_holds(sf, m->snd_una))
-			return; /* that subflow's own recovery brings it */
+		if (mptcp_subflow_usable(sf) && !sf->stale && tcpstack_tcp_sndq_bytes(sf->tc) != 0)
+			return;
 	uint64_t len = RTE_MIN(m->snd_nxt - m->snd_una, (uint64_t)RTX_HEAD_MAX);
 	rj_add(m, m->snd_una, (uint32_t)len);
 	mptcp_count(m->st, MPTCP_MIB_DATA_RTX);
@@ -724,6 +733,46 @@ uint64_t mptcp_sock_next_timer(const struct mptcp_sock *m)
 
 /* ---------------------------------------------------------------------- */
 /* The user's API                                                          */
+
+void mptcp_sock_subflow_cc(struct mptcp_sock *m, struct mptcp_subflow *sf, uint64_t now)
+{
+	if (sf->tc == NULL || m->cc[0] == '\0')
+		return;
+	tcpstack_tcp_set_cc(sf->tc, m->cc, now);
+	/* full (more subflows than a group holds): that one is uncoupled */
+	if (m->ccg != NULL)
+		(void)tcpstack_tcp_set_cc_group(sf->tc, m->ccg);
+}
+
+int mptcp_set_scheduler(struct mptcp_sock *m, const char *name)
+{
+	const struct mptcp_sched_ops *ops = mptcp_sched_find(name);
+
+	if (ops == NULL)
+		return -ENOENT;
+	m->sched = ops;
+	return 0;
+}
+
+int mptcp_set_cc(struct mptcp_sock *m, const char *name, uint64_t now)
+{
+	if (name == NULL || strlen(name) >= sizeof(m->cc) || !tcpstack_cc_known(name))
+		return -ENOENT;
+	bool coupled = strcmp(name, "lia") == 0 || strcmp(name, "olia") == 0;
+	if (coupled && m->ccg == NULL) {
+		m->ccg = tcpstack_cc_group_create();
+		if (m->ccg == NULL)
+			return -ENOMEM;
+	}
+	for (struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next)
+		if (sf->tc != NULL && tcpstack_tcp_set_cc(sf->tc, name, now) != 0)
+			return -ENOENT;
+	snprintf(m->cc, sizeof(m->cc), "%s", name);
+	for (struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next)
+		if (sf->tc != NULL)
+			(void)tcpstack_tcp_set_cc_group(sf->tc, coupled ? m->ccg : NULL);
+	return 0;
+}
 
 #define ENTER(st, now)             \
 	do {                       \
@@ -887,6 +936,8 @@ void mptcp_get_info(const struct mptcp_sock *m, struct mptcp_info *i)
 	i->bytes_acked = m->fallback ? 0 : m->snd_una - (m->local_idsn + 1);
 	i->bytes_received = m->bytes_received;
 	i->reinjected_bytes = m->reinjected;
+	i->scheduler = m->sched->name;
+	i->cc = m->cc;
 	i->local_token = m->local_token;
 	i->remote_token = m->remote_token;
 }

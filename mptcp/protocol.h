@@ -191,6 +191,9 @@ struct mptcp_sock {
 	unsigned rtx_backoff; /* head retransmissions since the DATA_ACK moved */
 	unsigned rr_next; /* round robin cursor */
 	void *sched_priv[2];
+	const struct mptcp_sched_ops *sched; /* the stack's unless set */
+	char cc[16]; /* subflows' congestion control; "": the stack's */
+	struct tcpstack_cc_group *ccg; /* coupled ("lia", "olia"): the subflows */
 
 	/* receive, data level */
 	uint64_t rcv_nxt;
@@ -266,8 +269,9 @@ void mptcp_subflow_free(struct mptcp_subflow *sf);
 void mptcp_subflow_unacked(struct mptcp_subflow *sf,
 			   void (*fn)(struct mptcp_sock *, uint64_t, uint32_t), uint64_t dsn_una);
 void mptcp_subflow_prune(struct mptcp_subflow *sf);
-/* Data byte @dsn is mapped on @sf and not yet acknowledged there. */
-bool mptcp_subflow_holds(const struct mptcp_subflow *sf, uint64_t dsn);
+/* A new subflow's connection exists: give it the connection's congestion
+ * control (and coupling group). */
+void mptcp_sock_subflow_cc(struct mptcp_sock *m, struct mptcp_subflow *sf, uint64_t now);
 /* Fallen back: the dsn the subflow's SND.UNA stands for (0: unknown), and
  * the data level told so. */
 uint64_t mptcp_subflow_fallback_una(const struct mptcp_subflow *sf);

@@ -278,21 +278,6 @@ void mptcp_subflow_unacked(struct mptcp_subflow *sf,
 	}
 }
 
-bool mptcp_subflow_holds(const struct mptcp_subflow *sf, uint64_t dsn)
-{
-	if (sf->tc == NULL || sf->dead)
-		return false;
-	uint32_t una = tcpstack_tcp_snd_una(sf->tc);
-	for (unsigned i = 0; i < sf->tx.n; i++) {
-		const struct mptcp_map *mp = map_at(&sf->tx, i);
-		if (dsn < mp->dsn || dsn >= mp->dsn + mp->len)
-			continue;
-		if ((int32_t)(mp->seq + (uint32_t)(dsn - mp->dsn) - una) >= 0)
-			return true;
-	}
-	return false;
-}
-
 uint64_t mptcp_subflow_fallback_una(const struct mptcp_subflow *sf)
 {
 	const struct mptcp_sock *m = sf->msk;
@@ -1026,6 +1011,7 @@ static void *sf_accept(void *user, struct tcpstack_conn *c)
 		sf->next = m->subflows;
 		m->subflows = sf;
 		m->n_subflows++;
+		mptcp_sock_subflow_cc(m, sf, tcpstack_tcp_now(st->tcp));
 		return sf;
 	}
 	sf->rx_seq = sf->irs + 1; /* before any mapping is recorded */
@@ -1075,6 +1061,7 @@ static void *sf_accept(void *user, struct tcpstack_conn *c)
 	sf->msk = m;
 	m->subflows = sf;
 	m->n_subflows = 1;
+	mptcp_sock_subflow_cc(m, sf, tcpstack_tcp_now(st->tcp));
 	void *u = l->ops->accept != NULL ? l->ops->accept(l->user, m) : l->user;
 	if (u == NULL) {
 		m->subflows = NULL;
@@ -1254,6 +1241,7 @@ int mptcp_subflow_connect(struct mptcp_sock *m, struct mptcp_subflow *sf, uint32
 		return err ? err : -ENOMEM;
 	}
 	sf->tc = c;
+	mptcp_sock_subflow_cc(m, sf, now);
 	if (sf->join)
 		mptcp_count(st, MPTCP_MIB_JOIN_TX);
 	return 0;

@@ -110,16 +110,18 @@ static void conn_end(struct svc_conn *sc, int err)
 	struct proxy_service *svc = sc->svc;
 	struct tcpstack_tcp_info info = { 0 };
 	struct mptcp_info mi = { 0 };
-	char rx[65], tx[65], mp[96] = "";
+	char rx[65], tx[65], mp[160] = "";
 
 	if (sc->m != NULL) {
 		mptcp_get_info(sc->m, &mi);
 		info.raddr = sc->raddr;
 		info.rport = sc->rport;
 		snprintf(mp, sizeof(mp),
-			 ", mptcp %s, subflows %u, checksums %s, reinjected %" PRIu64 " bytes",
+			 ", mptcp %s, subflows %u, checksums %s, reinjected %" PRIu64
+			 " bytes, scheduler %s, cc %s",
 			 mi.fallback ? "fallback" : "yes", mi.subflows_ever,
-			 mi.checksum ? "on" : "off", mi.reinjected_bytes);
+			 mi.checksum ? "on" : "off", mi.reinjected_bytes, mi.scheduler,
+			 mi.cc[0] != '\0' ? mi.cc : "default");
 	} else {
 		tcpstack_tcp_get_info(sc->c, &info);
 	}
@@ -290,12 +292,25 @@ static void on_mp_event(void *user, struct mptcp_sock *m, enum mptcp_event ev, i
 		handle(sc, map[ev], sc->svc->now);
 }
 
+/* The service's scheduler and congestion control on an MPTCP connection
+ * (both checked when the configuration was read). */
+static void mp_tune(const struct proxy_service *svc, struct mptcp_sock *m, uint64_t now)
+{
+	if (svc->cfg.scheduler[0] != '\0')
+		mptcp_set_scheduler(m, svc->cfg.scheduler);
+	if (svc->cfg.cc[0] != '\0')
+		mptcp_set_cc(m, svc->cfg.cc, now);
+}
+
 static void *on_mp_accept(void *listener_user, struct mptcp_sock *m)
 {
-	struct svc_conn *sc = conn_new(listener_user);
+	struct proxy_service *svc = listener_user;
+	struct svc_conn *sc = conn_new(svc);
 
-	if (sc != NULL)
+	if (sc != NULL) {
 		sc->m = m;
+		mp_tune(svc, m, tcpstack_tcp_now(svc->tcp));
+	}
 	return sc;
 }
 
@@ -364,6 +379,7 @@ int proxy_service_start(struct proxy_service *svc, const struct mgmt_service *cf
 			return err;
 		}
 		if (cfg->mptcp) {
+			mp_tune(svc, sc->m, now);
 			/* one more subflow from each other address (MP_JOIN) */
 			for (unsigned k = 0; k < n_more; k++)
 				mptcp_add_subflow(sc->m, more_from[k], cfg->connect_ip,

@@ -267,6 +267,35 @@ static void test_services(void **state)
 		 "  - {name: s1, kind: sink, listen: 5001, mptcp: maybe}\n");
 	assert_int_equal(parse(text, strlen(text), &c, err), -1);
 	assert_non_null(strstr(err, "services[0].mptcp: 'maybe' is not a boolean"));
+
+	/* per service: the scheduler, and coupled congestion control */
+	snprintf(text, sizeof(text), "%s%s", base,
+		 "  - {name: s1, kind: sink, listen: 5001, mptcp: true, scheduler: minrtt, cc: "
+		 "lia}\n"
+		 "  - {name: s2, kind: sink, listen: 5002, mptcp: true, cc: olia}\n");
+	parse_ok(text, &c);
+	assert_string_equal(c.services[0].scheduler, "minrtt");
+	assert_string_equal(c.services[0].cc, "lia");
+	assert_string_equal(c.services[1].scheduler, "");
+	assert_string_equal(c.services[1].cc, "olia");
+	static const struct {
+		const char *svc, *reason;
+	} bad[] = {
+		{ "{name: s, kind: sink, listen: 1, mptcp: true, scheduler: fastest}",
+		  "services[0].scheduler: unknown value 'fastest'" },
+		{ "{name: s, kind: sink, listen: 1, scheduler: minrtt}",
+		  "services[0].scheduler: a packet scheduler is for MPTCP" },
+		{ "{name: s, kind: sink, listen: 1, cc: lia}",
+		  "services[0].cc: 'lia' couples MPTCP subflows" },
+		{ "{name: s, kind: sink, listen: 1, mptcp: true, cc: bbr}",
+		  "services[0].cc: unknown value 'bbr'" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s  - %s\n", base, bad[i].svc);
+		assert_int_equal(parse(text, strlen(text), &c, err), -1);
+		if (strstr(err, bad[i].reason) == NULL)
+			fail_msg("%s: got '%s'", bad[i].svc, err);
+	}
 }
 
 static void test_edge_values(void **state)
