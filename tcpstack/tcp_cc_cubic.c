@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* CUBIC, RFC 9438, in bytes (W in segments = bytes / mss where the RFC
  * counts segments). Slow start is NewReno's (RFC 5681 + ABC, RFC 3465);
- * HyStart++ (RFC 9406) is not implemented. Section numbers below are
- * RFC 9438's.
+ * the first one ends early when the RTT shows a queue building (HyStart's
+ * delay increase). Section numbers below are RFC 9438's.
  *
  * Doubles: the cubic curve needs a cube root and a cube of a time in
  * seconds; double carries 53 bits, far more than any window (< 2^31 bytes)
@@ -33,6 +33,10 @@
 #define CUBIC_ABC_L 2u
 #define CUBIC_ABC_L_AFTER_RTO 1u
 #define DEFAULT_MSS 536u
+/* The delay increase that ends the first slow start: RFC 9406's bounds. */
+#define HS_MIN_RTT_THRESH_US 4000u
+#define HS_MAX_RTT_THRESH_US 16000u
+#define HS_MIN_RTT_DIVISOR 8u
 
 struct cubic {
 	uint64_t t_epoch_ns; /* start of the current congestion avoidance stage */
@@ -49,6 +53,8 @@ struct cubic {
 	 * outside recovery since: a further signal is the same episode. */
 	bool episode;
 	bool after_rto; /* in the slow start that follows an RTO */
+	bool hs_done; /* the first slow start is over (or a loss came) */
+	uint32_t hs_min_rtt_us; /* the smallest RTT sample yet; 0: none */
 };
 static_assert(sizeof(struct cubic) <= sizeof(((struct tcp_cc *)0)->priv),
 	      "CUBIC state must fit in tcp_cc.priv");
@@ -211,6 +217,41 @@ static void cubic_cong_avoid(struct tcp_cc *cc, uint32_t acked, uint64_t now_ns)
 	cubic_store(cc, &s);
 }
 
+/* Once per RTT sample, that is per round trip (the engine times one
+ * segment per round: no timestamps). In the first slow start, a sample
+ * risen over the smallest yet by RFC 9406's threshold (an eighth of it,
+ * within 4..16 ms) is the queue starting to build: slow start ends here
+ * (ssthresh = cwnd), as Linux's HyStart does on a delay increase, before
+ * the buffer overflows. Doubling on past that point costs a burst of
+ * losses, and on a multipath connection a stall behind the hole.
+ * RFC 9406's Conservative Slow Start is left out: with one sample per
+ * round the rise is seen a round late, and five more rounds of 25 %
+ * growth overflowed a buffer of five BDPs in the tests. */
+static void cubic_on_rtt(struct tcp_cc *cc, uint32_t rtt_us, uint64_t now_ns)
+{
+	struct cubic s;
+
+	(void)now_ns;
+	cubic_load(cc, &s);
+	if (s.hs_done || cc->ssthresh != TCP_CC_SSTHRESH_INF)
+		return;
+	uint32_t base = s.hs_min_rtt_us;
+	if (base != 0) {
+		uint32_t thresh = base / HS_MIN_RTT_DIVISOR;
+		if (thresh < HS_MIN_RTT_THRESH_US)
+			thresh = HS_MIN_RTT_THRESH_US;
+		if (thresh > HS_MAX_RTT_THRESH_US)
+			thresh = HS_MAX_RTT_THRESH_US;
+		if (rtt_us >= base + thresh) {
+			cc->ssthresh = cc->cwnd; /* congestion avoidance from here */
+			s.hs_done = true;
+		}
+	}
+	if (base == 0 || rtt_us < base)
+		s.hs_min_rtt_us = rtt_us;
+	cubic_store(cc, &s);
+}
+
 static void cubic_enter_recovery(struct tcp_cc *cc, uint64_t now_ns)
 {
 	uint32_t mss = cubic_mss(cc);
@@ -218,6 +259,7 @@ static void cubic_enter_recovery(struct tcp_cc *cc, uint64_t now_ns)
 
 	(void)now_ns;
 	cubic_load(cc, &s);
+	s.hs_done = true;
 	if (s.episode) {
 		/* Same episode as a reduction not yet followed by progress
 		 * (e.g. an RTO): do not reduce twice, never raise cwnd. */
@@ -257,6 +299,7 @@ static void cubic_on_rto(struct tcp_cc *cc, uint64_t now_ns)
 
 	(void)now_ns;
 	cubic_load(cc, &s);
+	s.hs_done = true;
 	/* Section 4.8: ssthresh as on a loss, cwnd as Reno (one segment).
 	 * An RTO inside an episode (during fast recovery, or the timer firing
 	 * again with no progress) keeps that episode's ssthresh: applying beta
@@ -283,5 +326,5 @@ const struct tcp_cc_ops tcp_cc_cubic = {
 	.enter_recovery = cubic_enter_recovery,
 	.exit_recovery = cubic_exit_recovery,
 	.on_rto = cubic_on_rto,
-	.on_rtt = NULL, /* reads cc->srtt_us, kept by the engine */
+	.on_rtt = cubic_on_rtt, /* slow start's exit; CA reads cc->srtt_us */
 };

@@ -626,6 +626,62 @@ static struct fluid fluid_run(const struct tcp_cc_ops *ops, const struct link *l
 	return f;
 }
 
+/* The first slow start ends on a delay increase (HyStart), one RTT sample
+ * per round as the engine takes them, on a path of BDP 100 segments
+ * (10 ms) with a 500-segment buffer: the queue's delay shows before the
+ * buffer overflows, and slow start ends there without a loss. */
+static void test_cubic_hystart(void **state)
+{
+	const uint64_t rtt = 10 * NS_PER_MS, bdp = 100ull * MSS, buf = 500ull * MSS;
+	const double cap = (double)bdp / (double)rtt;
+	struct tcp_cc cc;
+	uint64_t now = 0;
+	unsigned r;
+
+	(void)state;
+	cc_setup(&cc, &tcp_cc_cubic, MSS);
+	cc.ops->on_rtt(&cc, 10000, now); /* the handshake's */
+	for (r = 0; r < 40 && cc.ssthresh == TCP_CC_SSTHRESH_INF; r++) {
+		uint64_t w = cc.cwnd, d = rtt + queue_delay(w, bdp, buf, cap);
+		assert_true(w <= bdp + buf); /* never an overflow */
+		ack_window(&cc, &now, d, (uint32_t)w, 2 * MSS);
+		cc.ops->on_rtt(&cc, (uint32_t)(d / 1000), now);
+	}
+	printf("hystart: slow start left after %u rounds at %.0f segments (BDP 100, buffer "
+	       "500)\n",
+	       r, seg(&cc));
+	assert_int_equal(cc.ssthresh, cc.cwnd);
+	/* past the BDP (the delay rose), well short of BDP + buffer */
+	assert_true(cc.cwnd > bdp && cc.cwnd < bdp + buf);
+
+	/* Jitter under the threshold (an eighth, at least 4 ms) is no queue:
+	 * slow start goes on; one sample at the threshold ends it. */
+	cc_setup(&cc, &tcp_cc_cubic, MSS);
+	now = 0;
+	cc.ops->on_rtt(&cc, 10000, now);
+	for (int i = 0; i < 5; i++) {
+		uint32_t w = cc.cwnd;
+		round_trip(&cc, &now, rtt);
+		cc.ops->on_rtt(&cc, i % 2 ? 13900 : 10000, now);
+		assert_int_equal(cc.cwnd, 2 * w);
+	}
+	assert_int_equal(cc.ssthresh, TCP_CC_SSTHRESH_INF);
+	cc.ops->on_rtt(&cc, 9000, now); /* a new minimum */
+	assert_int_equal(cc.ssthresh, TCP_CC_SSTHRESH_INF);
+	cc.ops->on_rtt(&cc, 13000, now); /* 9 + 4 ms */
+	assert_int_equal(cc.ssthresh, cc.cwnd);
+
+	/* Only the first slow start: after a loss the samples change nothing. */
+	cc_setup(&cc, &tcp_cc_cubic, MSS);
+	now = 0;
+	loss(&cc, &now, cc.cwnd, rtt);
+	uint32_t ss = cc.ssthresh;
+	cc.ops->on_rtt(&cc, 10000, now);
+	for (int i = 0; i < 10; i++)
+		cc.ops->on_rtt(&cc, 50000, now);
+	assert_int_equal(cc.ssthresh, ss);
+}
+
 static const struct link links[] = {
 	{ "BDP 100 seg, 10 ms, buffer 10 seg", 100, 10, 10 * NS_PER_MS, 4000 },
 	{ "BDP 1000 seg, 50 ms, buffer 100 seg", 1000, 100, 50 * NS_PER_MS, 4000 },
@@ -675,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_cubic_fast_convergence),
 		cmocka_unit_test(test_cubic_rto),
 		cmocka_unit_test(test_fluid),
+		cmocka_unit_test(test_cubic_hystart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
