@@ -55,6 +55,9 @@
 	X(REINJECT_EVENTS, "mptcp_reinjections")                                  \
 	/* acknowledged by a subflow, never by the DATA_ACK: sent again */        \
 	X(DATA_RTX, "mptcp_data_retransmits")                                     \
+	/* the peer's window is full behind a byte one subflow is slow to    */   \
+	/* deliver: that byte sent again on another                          */   \
+	X(OPPORTUNISTIC_RTX, "mptcp_opportunistic_retransmits")                   \
 	X(SUBFLOW_STALE, "mptcp_subflow_stale")                                   \
 	X(SUBFLOW_CLOSED, "mptcp_subflow_closed")                                 \
 	X(ADD_ADDR_TX, "mptcp_add_addr_tx")                                       \

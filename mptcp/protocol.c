@@ -362,6 +362,41 @@ static void arm_rtx(struct mptcp_sock *m, uint64_t now)
 	m->rtx_at = now + (RTE_MAX((uint64_t)rto * 1000, RTX_MIN_NS) << m->rtx_backoff);
 }
 
+/* The peer's window is full and its left edge, the DATA_ACK, waits for a
+ * byte one subflow holds (lost there, in recovery): every other subflow
+ * idles until that one repairs it, a whole RTO when its retransmission is
+ * lost too. Send the held mapping from the DATA_ACK again at once on the
+ * fastest other subflow: opportunistic retransmission (Raiciu et al.,
+ * "How Hard Can It Be?", NSDI 2012), once per DATA_ACK value. */
+static void retransmit_blocking_head(struct mptcp_sock *m, uint64_t now)
+{
+	struct mptcp_sched_cand c[16];
+	struct mptcp_subflow *holder = NULL;
+	uint32_t held = 0;
+
+	if (m->orx_una == m->snd_una + 1)
+		return;
+	for (struct mptcp_subflow *sf = m->subflows; sf != NULL && held == 0; sf = sf->next)
+		if (mptcp_subflow_usable(sf) && (held = mptcp_subflow_held(sf, m->snd_una)) != 0)
+			holder = sf;
+	if (holder == NULL)
+		return;
+	unsigned n = candidates(m, c, holder), best = 0;
+	if (n == 0)
+		return;
+	for (unsigned i = 1; i < n; i++)
+		if (c[i].srtt_us != 0 && (c[best].srtt_us == 0 || c[i].srtt_us < c[best].srtt_us))
+			best = i;
+	uint32_t len = RTE_MIN(held, c[best].room);
+	len = RTE_MIN(len, (uint32_t)MAP_MAX);
+	if (mptcp_subflow_send(c[best].sf, m->snd_una, len, now) != 0)
+		return;
+	m->orx_una = m->snd_una + 1;
+	mptcp_count(m->st, MPTCP_MIB_OPPORTUNISTIC_RTX);
+	mptcp_count_n(m->st, MPTCP_MIB_REINJECT_BYTES, len);
+	m->reinjected += len;
+}
+
 /* Reinjections first (on a subflow other than the stale ones), then new
  * data within the peer's window, chunk by chunk as the scheduler says. */
 void mptcp_sock_push(struct mptcp_sock *m, uint64_t now)
@@ -393,8 +428,11 @@ void mptcp_sock_push(struct mptcp_sock *m, uint64_t now)
 		uint64_t end = snd_end(m);
 		if (!m->fallback && m->wnd_end < end)
 			end = m->wnd_end;
-		if (m->snd_nxt >= end)
+		if (m->snd_nxt >= end) {
+			if (end == m->wnd_end && end < snd_end(m))
+				retransmit_blocking_head(m, now);
 			break;
+		}
 		unsigned k = m->sched->pick(c, n, &m->rr_next, pick);
 		uint32_t len = (uint32_t)RTE_MIN(end - m->snd_nxt, (uint64_t)MAP_MAX);
 		uint32_t room = 0;

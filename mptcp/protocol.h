@@ -189,6 +189,7 @@ struct mptcp_sock {
 	unsigned rj_n, rj_cap;
 	uint64_t rtx_at; /* data-level retransmission check */
 	unsigned rtx_backoff; /* head retransmissions since the DATA_ACK moved */
+	uint64_t orx_una; /* the DATA_ACK an opportunistic retransmission was for, + 1 */
 	unsigned rr_next; /* round robin cursor */
 	void *sched_priv[2];
 	const struct mptcp_sched_ops *sched; /* the stack's unless set */
@@ -269,6 +270,9 @@ void mptcp_subflow_free(struct mptcp_subflow *sf);
 void mptcp_subflow_unacked(struct mptcp_subflow *sf,
 			   void (*fn)(struct mptcp_sock *, uint64_t, uint32_t), uint64_t dsn_una);
 void mptcp_subflow_prune(struct mptcp_subflow *sf);
+/* Data byte @dsn is mapped on @sf and not yet acknowledged there: the bytes
+ * from it to the end of its mapping; else 0. */
+uint32_t mptcp_subflow_held(const struct mptcp_subflow *sf, uint64_t dsn);
 /* A new subflow's connection exists: give it the connection's congestion
  * control (and coupling group). */
 void mptcp_sock_subflow_cc(struct mptcp_sock *m, struct mptcp_subflow *sf, uint64_t now);

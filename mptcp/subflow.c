@@ -278,6 +278,22 @@ void mptcp_subflow_unacked(struct mptcp_subflow *sf,
 	}
 }
 
+uint32_t mptcp_subflow_held(const struct mptcp_subflow *sf, uint64_t dsn)
+{
+	if (sf->tc == NULL)
+		return 0;
+	uint32_t una = tcpstack_tcp_snd_una(sf->tc);
+	for (unsigned i = 0; i < sf->tx.n; i++) {
+		const struct mptcp_map *mp = map_at(&sf->tx, i);
+		if (dsn < mp->dsn || dsn >= mp->dsn + mp->len)
+			continue;
+		uint32_t off = (uint32_t)(dsn - mp->dsn);
+		if ((int32_t)(mp->seq + off - una) >= 0)
+			return mp->len - off;
+	}
+	return 0;
+}
+
 uint64_t mptcp_subflow_fallback_una(const struct mptcp_subflow *sf)
 {
 	const struct mptcp_sock *m = sf->msk;
