@@ -40,6 +40,7 @@
 	X(JOIN_SYN_RX, "mptcp_join_syn_rx")                                       \
 	X(JOIN_SYN_NO_TOKEN, "mptcp_join_syn_unknown_token")                      \
 	X(JOIN_SYN_LIMIT, "mptcp_join_syn_over_limit")                            \
+	X(JOIN_SYN_REMOVED, "mptcp_join_syn_addr_removed")                        \
 	X(JOIN_SYNACK_BAD_HMAC, "mptcp_join_synack_bad_hmac")                     \
 	X(JOIN_ACK_BAD_HMAC, "mptcp_join_ack_bad_hmac")                           \
 	X(JOIN_OK, "mptcp_join_ok")                                               \
@@ -63,11 +64,14 @@
 	X(ADD_ADDR_TX, "mptcp_add_addr_tx")                                       \
 	X(ADD_ADDR_RX, "mptcp_add_addr_rx")                                       \
 	X(ADD_ADDR_BAD_HMAC, "mptcp_add_addr_bad_hmac")                           \
+	X(RM_ADDR_TX, "mptcp_rm_addr_tx")                                         \
 	X(RM_ADDR_RX, "mptcp_rm_addr_rx")                                         \
+	X(PRIO_TX, "mptcp_mp_prio_tx")                                            \
 	X(PRIO_RX, "mptcp_mp_prio_rx")                                            \
 	X(FAIL_RX, "mptcp_mp_fail_rx")                                            \
 	X(FASTCLOSE_TX, "mptcp_fastclose_tx")                                     \
 	X(FASTCLOSE_RX, "mptcp_fastclose_rx")                                     \
+	X(TCPRST_TX, "mptcp_tcprst_tx")                                           \
 	X(TCPRST_RX, "mptcp_tcprst_rx")                                           \
 	X(NO_MBUF, "mptcp_no_mbuf")
 
@@ -128,6 +132,30 @@ void mptcp_stack_destroy(struct mptcp_stack *st);
  */
 int mptcp_stack_add_addr(struct mptcp_stack *st, uint32_t addr, uint8_t id, bool announce);
 
+/**
+ * Address @p id leaves the stack: it is announced no more, no subflow is
+ * opened from it, and joins to it are refused (until it is added again).
+ * In every connection its subflows close gracefully: nothing new goes on
+ * them, what they hold that is not DATA_ACKed goes again on the others,
+ * they send FIN and take in what the peer still sends until its FIN; the
+ * peer is told with REMOVE_ADDR (RFC 8684 3.4.2) if it knows the address
+ * (announced to it, or a subflow's). A connection with no working subflow
+ * on another address keeps its subflows from it and says nothing: closing
+ * them would end it (that is mptcp_abort()'s job).
+ * @return 0, or -ENOENT (no such id).
+ */
+int mptcp_stack_remove_addr(struct mptcp_stack *st, uint8_t id, uint64_t now);
+
+/**
+ * Subflows from our address @p laddr become backup (or regular again), in
+ * every connection and in those to come (RFC 8684 3.3.8): a backup one
+ * carries data only when no regular one works. Each subflow that changes
+ * tells the peer with MP_PRIO, so that it stops (or starts) sending on it
+ * too. @p laddr must have been added (mptcp_stack_add_addr()).
+ * @return 0, or -ENOENT.
+ */
+int mptcp_stack_set_addr_backup(struct mptcp_stack *st, uint32_t laddr, bool backup, uint64_t now);
+
 /** Run due timers (tcpstack's are run by its owner). */
 void mptcp_stack_timers(struct mptcp_stack *st, uint64_t now);
 uint64_t mptcp_stack_next_timer(const struct mptcp_stack *st);
@@ -150,6 +178,18 @@ struct mptcp_sock *mptcp_connect(struct mptcp_stack *st, uint32_t laddr, uint16_
  */
 int mptcp_add_subflow(struct mptcp_sock *m, uint32_t laddr, uint32_t raddr, uint16_t rport,
 		      bool backup, uint64_t now);
+
+/**
+ * This connection's subflows from our address @p laddr become backup (or
+ * regular): by address rather than by subflow, as indexes change when
+ * subflows come and go, and so that the paths the connection reopens from
+ * @p laddr keep it. Each subflow that changes sends MP_PRIO once, on its
+ * next segment (a pure ACK at once when it can; MP_PRIO has no ack); one
+ * still in its handshake sends it once established. @return 0; -ENOENT
+ * when no subflow or path of the connection uses @p laddr; -EOPNOTSUPP
+ * when it fell back to plain TCP.
+ */
+int mptcp_set_backup(struct mptcp_sock *m, uint32_t laddr, bool backup, uint64_t now);
 
 /**
  * The packet scheduler of this connection ("roundrobin", "minrtt",
@@ -194,7 +234,10 @@ void mptcp_get_info(const struct mptcp_sock *m, struct mptcp_info *i);
 struct mptcp_subflow_info {
 	struct tcpstack_tcp_info tcp;
 	uint8_t local_id, remote_id;
-	bool backup, join, established;
+	bool backup; /**< ours or the peer's (MP_JOIN's B flag, MP_PRIO) */
+	bool local_backup, peer_backup; /**< each side's, apart */
+	bool join, established;
+	bool closing; /**< leaving (address removed): FIN sent, still reading */
 	uint64_t bytes_mapped; /**< data-level bytes sent on it, reinjections included */
 };
 /** Subflow @p idx (0..): 0, or -ENOENT past the last. */

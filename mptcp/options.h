@@ -72,6 +72,15 @@ enum mptcp_subtype {
 #define MPTCP_RST_T 0x1 /* transient: the subflow may be retried */
 #define MPTCP_RST_FLAGS 0xf
 
+/* MP_TCPRST reason codes (RFC 8684 3.6; Linux's names). */
+#define MPTCP_RST_EUNSPEC 0x00 /* unspecified */
+#define MPTCP_RST_EMPTCP 0x01 /* MPTCP-specific error */
+#define MPTCP_RST_ERESOURCE 0x02 /* lack of resources */
+#define MPTCP_RST_EPROHIBIT 0x03 /* administratively prohibited */
+#define MPTCP_RST_EWQ2BIG 0x04 /* too much outstanding data */
+#define MPTCP_RST_EBADPERF 0x05 /* unacceptable performance */
+#define MPTCP_RST_EMIDDLEBOX 0x06 /* middlebox interference */
+
 #define MPTCP_HMAC_LEN 20 /* MP_JOIN ACK: leftmost 160 bits of HMAC-SHA256 */
 #define MPTCP_RM_ADDR_MAX 37 /* REMOVE_ADDR ids that fit in 40 bytes of options */
 

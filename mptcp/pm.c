@@ -29,6 +29,22 @@ uint8_t mptcp_pm_local_id(const struct mptcp_stack *st, uint32_t laddr)
 	return 0;
 }
 
+bool mptcp_pm_addr_backup(const struct mptcp_stack *st, uint32_t laddr)
+{
+	for (unsigned i = 0; i < st->n_addrs; i++)
+		if (st->addrs[i].addr == laddr)
+			return st->addrs[i].backup;
+	return false;
+}
+
+bool mptcp_pm_addr_removed_p(const struct mptcp_stack *st, uint32_t laddr)
+{
+	for (unsigned i = 0; i < st->n_removed; i++)
+		if (st->removed[i] == laddr)
+			return true;
+	return false;
+}
+
 static unsigned max_subflows(const struct mptcp_sock *m)
 {
 	return m->st->p.max_subflows ? m->st->p.max_subflows : 8;
@@ -38,8 +54,8 @@ static void open_path(struct mptcp_sock *m, unsigned i, uint64_t now)
 {
 	struct mptcp_path *p = &m->paths[i];
 
-	if (p->sf != NULL || m->dead || m->fallback || m->state != MSK_ESTABLISHED)
-		return;
+	if (p->sf != NULL || p->raddr == 0 || m->dead || m->fallback || m->state != MSK_ESTABLISHED)
+		return; /* raddr 0: a path forgotten (REMOVE_ADDR either way) */
 	if (m->n_subflows >= max_subflows(m)) {
 		p->retry_at = now + (uint64_t)BACKOFF_MAX_MS * 1000000;
 		return;
@@ -48,7 +64,7 @@ static void open_path(struct mptcp_sock *m, unsigned i, uint64_t now)
 	if (sf == NULL)
 		return;
 	sf->join = true;
-	sf->backup = p->backup;
+	sf->backup = p->backup || mptcp_pm_addr_backup(m->st, p->laddr);
 	sf->path = (int)i;
 	sf->remote_id = p->remote_id;
 	sf->local_id = mptcp_pm_local_id(m->st, p->laddr);
@@ -130,6 +146,7 @@ void mptcp_pm_announced(struct mptcp_sock *m, int idx)
 {
 	m->announce_todo &= ~(1u << idx);
 	m->announce_unechoed |= 1u << idx;
+	m->announce_sent |= 1u << idx;
 }
 
 void mptcp_pm_echo_seen(struct mptcp_sock *m, uint8_t id)
@@ -160,20 +177,125 @@ void mptcp_pm_rm_addr(struct mptcp_sock *m, uint8_t id, uint64_t now)
 
 	while (sf != NULL && !m->dead) {
 		struct mptcp_subflow *next = sf->next;
-		if (sf->remote_id == id && sf->join) {
+		/* id 0: the initial subflow's address, and joins to it */
+		if (sf->remote_id == id) {
+			/* The address is gone for good: its path (announced
+			 * or configured) is forgotten, not opened again; a new
+			 * ADD_ADDR of it makes a new one. */
 			if (sf->path >= 0 && (unsigned)sf->path < m->n_paths &&
-			    m->paths[sf->path].remote_id == id) {
-				/* gone for good: forget the path */
+			    m->paths[sf->path].sf == sf) {
 				m->paths[sf->path].sf = NULL;
 				m->paths[sf->path].retry_at = 0;
 				m->paths[sf->path].raddr = 0;
 			}
 			sf->path = -1;
-			mptcp_sock_subflow_gone(m, sf, 0, now);
-			mptcp_subflow_close(sf, now);
+			mptcp_sock_subflow_retire(m, sf, now);
 		}
 		sf = next;
 	}
+	/* and a path to it between attempts (its subflow went first, on
+	 * the peer's FIN, which may come before the REMOVE_ADDR) */
+	for (unsigned i = 0; i < m->n_paths && !m->dead; i++) {
+		struct mptcp_path *p = &m->paths[i];
+		if (p->sf == NULL && p->raddr != 0 &&
+		    ((p->remote_id != 0 && p->remote_id == id) || p->peer_id1 == id + 1)) {
+			p->raddr = 0;
+			p->retry_at = 0;
+		}
+	}
+}
+
+int mptcp_pm_set_backup(struct mptcp_sock *m, uint32_t laddr, bool backup, uint64_t now)
+{
+	bool found = false;
+
+	/* Paths first: a subflow reopened on one keeps the flag. */
+	for (unsigned i = 0; i < m->n_paths; i++)
+		if (m->paths[i].laddr == laddr) {
+			m->paths[i].backup = backup;
+			found = true;
+		}
+	for (struct mptcp_subflow *sf = m->subflows; sf != NULL && !m->dead; sf = sf->next)
+		if (sf->laddr == laddr) {
+			mptcp_subflow_set_backup(sf, backup, now);
+			found = true;
+		}
+	if (found && !m->dead)
+		mptcp_sock_push(m, now); /* a regular subflow more, maybe */
+	return found ? 0 : -ENOENT;
+}
+
+/* @v without bit @i, the bits above it moved down by one (st->addrs
+ * indexes after an entry went). */
+static uint32_t drop_bit(uint32_t v, unsigned i)
+{
+	return (v & ((1u << i) - 1)) | ((v >> (i + 1)) << i);
+}
+
+static void rm_queue(struct mptcp_sock *m, uint8_t id)
+{
+	for (unsigned i = 0; i < m->rm_n; i++)
+		if (m->rm_ids[i] == id)
+			return;
+	if (m->rm_n < MPTCP_RM_PENDING)
+		m->rm_ids[m->rm_n++] = id;
+}
+
+void mptcp_pm_addr_removed(struct mptcp_sock *m, unsigned idx, uint8_t id, uint32_t laddr,
+			   uint64_t now)
+{
+	bool announced = m->announce_sent & (1u << idx);
+
+	m->announce_todo = drop_bit(m->announce_todo, idx);
+	m->announce_unechoed = drop_bit(m->announce_unechoed, idx);
+	m->announce_sent = drop_bit(m->announce_sent, idx);
+	for (unsigned i = 0; i < m->n_paths; i++) {
+		struct mptcp_path *p = &m->paths[i];
+		if (p->laddr != laddr)
+			continue;
+		/* forgotten: never opened again */
+		if (p->sf != NULL)
+			p->sf->path = -1;
+		p->sf = NULL;
+		p->raddr = 0;
+		p->retry_at = 0;
+	}
+	if (m->dead || m->fallback)
+		return; /* plain TCP: its one subflow is the connection */
+	/* Its subflows close only if another address carries the connection
+	 * on: closing the last ones would end it, which is for the user to
+	 * decide (mptcp_abort). Kept, they are not announced as removed
+	 * either (the peer would close them). */
+	unsigned others = 0;
+	for (const struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next)
+		if (mptcp_subflow_usable(sf) && !sf->stale && sf->laddr != laddr)
+			others++;
+	if (others == 0)
+		return;
+	if (announced)
+		rm_queue(m, id);
+	struct mptcp_subflow *sf = m->subflows;
+	while (sf != NULL && !m->dead) {
+		struct mptcp_subflow *next = sf->next;
+		if (sf->laddr == laddr) {
+			/* the id the peer knows it by (0: the initial subflow's) */
+			rm_queue(m, sf->local_id);
+			sf->path = -1;
+			/* what it holds not DATA_ACKed goes on the others;
+			 * FIN, and what the peer still sends is taken in */
+			mptcp_sock_subflow_retire(m, sf, now);
+		}
+		sf = next;
+	}
+	if (m->dead || m->rm_n == 0)
+		return;
+	/* REMOVE_ADDR on a pure ACK of another subflow, now; if it does not
+	 * fit there (a DATA_FIN takes the room), on a later ACK. */
+	for (sf = m->subflows; sf != NULL; sf = sf->next)
+		if (mptcp_subflow_usable(sf)) {
+			tcpstack_tcp_ack_now(sf->tc, now);
+			break;
+		}
 }
 
 void mptcp_pm_timers(struct mptcp_sock *m, uint64_t now)

@@ -33,6 +33,20 @@ void mptcp_pm_rm_addr(struct mptcp_sock *m, uint8_t id, uint64_t now);
 
 /* Our address id for @laddr (0: the initial subflow's, or unknown). */
 uint8_t mptcp_pm_local_id(const struct mptcp_stack *st, uint32_t laddr);
+/* Whether subflows from our @laddr are backup (mptcp_stack_set_addr_backup). */
+bool mptcp_pm_addr_backup(const struct mptcp_stack *st, uint32_t laddr);
+/* Whether our @laddr was removed (mptcp_stack_remove_addr) and not added again. */
+bool mptcp_pm_addr_removed_p(const struct mptcp_stack *st, uint32_t laddr);
+
+/* Our subflows and paths from @laddr become backup or regular; MP_PRIO
+ * tells the peer. @return 0, or -ENOENT when none uses @laddr. */
+int mptcp_pm_set_backup(struct mptcp_sock *m, uint32_t laddr, bool backup, uint64_t now);
+/* Our address @laddr, id @id, was st->addrs[@idx] and has left the stack
+ * (its entry removed already, the later ones moved down by one): no more
+ * announcements or subflows from it; its subflows close and the peer is
+ * told (REMOVE_ADDR), unless no other subflow would carry the connection. */
+void mptcp_pm_addr_removed(struct mptcp_sock *m, unsigned idx, uint8_t id, uint32_t laddr,
+			   uint64_t now);
 
 /* A path for mptcp_add_subflow(). @return 0 or -errno. */
 int mptcp_pm_add_path(struct mptcp_sock *m, uint32_t laddr, uint32_t raddr, uint16_t rport,

@@ -22,6 +22,7 @@
 #define RTX_BACKOFF_MAX 6u
 #define OOO_RANGES 1024
 #define FIN_LINGER_NS 60000000000ull /* a DATA_FIN unanswered: give up then */
+#define RETIRE_NS 3000000000ull /* a retiring subflow waits that long for the peer's FIN */
 
 const char *const mptcp_mib_names[MPTCP_MIB_MAX] = {
 #define MPTCP_MIB_NAME(id, name) name,
@@ -244,10 +245,16 @@ void mptcp_sock_done(struct mptcp_sock *m, int err)
 		m->subflows = sf->next;
 		m->n_subflows--;
 		/* still linked to m while the RST is built (MP_FASTCLOSE);
-		 * a subflow still holding data the peer has at the data
-		 * level (a dead path's) is reset rather than left to retry */
-		if (err != 0 || (sf->tc != NULL && tcpstack_tcp_sndq_bytes(sf->tc) != 0))
-			mptcp_subflow_reset(sf, now);
+		 * a stale subflow still holding data the peer has at the
+		 * data level (a dead path's) is reset rather than left to
+		 * retry, its MP_TCPRST saying "too much outstanding data"
+		 * (RFC 8684 3.6: data to send that the connection level
+		 * acknowledged). A working one closes with a FIN after its
+		 * data: a RST could overtake the DATA_ACK of the peer's
+		 * DATA_FIN (reordering) and leave the peer reset. */
+		if (err != 0 ||
+		    (sf->tc != NULL && tcpstack_tcp_sndq_bytes(sf->tc) != 0 && sf->stale))
+			mptcp_subflow_reset(sf, MPTCP_RST_EWQ2BIG, false, now);
 		else
 			mptcp_subflow_close(sf, now);
 		sf->msk = NULL;
@@ -656,7 +663,7 @@ void mptcp_sock_subflow_gone(struct mptcp_sock *m, struct mptcp_subflow *sf, int
 	*pp = sf->next;
 	m->n_subflows--;
 	mptcp_count(m->st, MPTCP_MIB_SUBFLOW_CLOSED);
-	if (!m->fallback && sf->state == SF_ESTABLISHED) {
+	if (!m->fallback && sf->state == SF_ESTABLISHED && !sf->retiring) {
 		unsigned before = m->rj_n;
 		mptcp_subflow_unacked(sf, collect_unacked, m->snd_una);
 		if (m->rj_n != before)
@@ -679,6 +686,45 @@ void mptcp_sock_subflow_gone(struct mptcp_sock *m, struct mptcp_subflow *sf, int
 	mptcp_sock_push(m, now);
 }
 
+/* Closing at once would reset the subflow when the peer's data in flight
+ * on it arrives (nobody would read it: RFC 9293 3.6.1), and drop that
+ * data; a half-close takes it in, and the peer's FIN (it closes its side
+ * on our FIN or on the REMOVE_ADDR) ends the subflow with no RST. */
+void mptcp_sock_subflow_retire(struct mptcp_sock *m, struct mptcp_subflow *sf, uint64_t now)
+{
+	if (sf->retiring || sf->dead)
+		return;
+	if (m->fallback || sf->state != SF_ESTABLISHED || sf->tc == NULL) {
+		mptcp_sock_subflow_gone(m, sf, 0, now);
+		mptcp_subflow_close(sf, now);
+		return;
+	}
+	sf->retiring = true;
+	sf->retire_at = now + RETIRE_NS;
+	unsigned before = m->rj_n;
+	mptcp_subflow_unacked(sf, collect_unacked, m->snd_una);
+	if (m->rj_n != before)
+		mptcp_count(m->st, MPTCP_MIB_REINJECT_EVENTS);
+	tcpstack_tcp_shutdown(sf->tc, now); /* FIN after what it holds */
+	mptcp_sock_push(m, now);
+}
+
+/* A retiring subflow whose peer never closes its side (a peer that keeps
+ * subflows half-open until the connection ends) is closed for good. */
+static void retire_timers(struct mptcp_sock *m, uint64_t now)
+{
+	struct mptcp_subflow *sf = m->subflows;
+
+	while (sf != NULL && !m->dead) {
+		struct mptcp_subflow *next = sf->next;
+		if (sf->retiring && now >= sf->retire_at) {
+			mptcp_sock_subflow_gone(m, sf, 0, now);
+			mptcp_subflow_close(sf, now);
+		}
+		sf = next;
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* Timers: the data-level retransmission check                             */
 
@@ -690,7 +736,7 @@ static void mark_stale_and_reinject(struct mptcp_sock *m, uint64_t now)
 		if (mptcp_subflow_usable(sf) && !sf->stale)
 			usable++;
 	for (struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next) {
-		if (sf->state != SF_ESTABLISHED || sf->stale)
+		if (sf->state != SF_ESTABLISHED || sf->stale || sf->retiring)
 			continue;
 		uint32_t una = tcpstack_tcp_snd_una(sf->tc);
 		bool holds = tcpstack_tcp_sndq_bytes(sf->tc) != 0;
@@ -732,15 +778,38 @@ static void retransmit_head(struct mptcp_sock *m)
 		m->rtx_backoff++;
 }
 
+/* RFC 8684 3.7: "an ACK received for data without a DSS option containing
+ * a DATA_ACK" on the first subflow, before any other: the path does not
+ * carry MPTCP (a middlebox strips our options, and the peer, seeing none,
+ * fell back). Fall back too; checked when the data-level timer fires, so
+ * a whole RTO of subflow ACKs came and not one DATA_ACK. */
+static bool peer_fell_back(struct mptcp_sock *m, uint64_t now)
+{
+	struct mptcp_subflow *sf = m->subflows;
+
+	if (m->subflows_ever > 1 || sf == NULL || sf->next != NULL || sf->join || sf->peer_spoke ||
+	    sf->tc == NULL || m->snd_una != m->local_idsn + 1 ||
+	    (int32_t)(tcpstack_tcp_snd_una(sf->tc) - (sf->iss + 1)) <= 0)
+		return false;
+	mptcp_sock_fallback(m, MPTCP_MIB_FALLBACK_NO_DSS);
+	mptcp_subflow_fallback_acked(sf, now);
+	return true;
+}
+
 void mptcp_sock_timers(struct mptcp_sock *m, uint64_t now)
 {
 	if (m->dead)
 		return;
 	mptcp_pm_timers(m, now);
+	retire_timers(m, now);
 	if (m->dead || m->state != MSK_ESTABLISHED || m->fallback)
 		return;
 	if (m->rtx_at != 0 && now >= m->rtx_at) {
 		m->rtx_at = 0;
+		if (peer_fell_back(m, now)) {
+			mptcp_sock_push(m, now);
+			return;
+		}
 		if (m->snd_una != m->snd_nxt) {
 			mark_stale_and_reinject(m, now);
 			retransmit_head(m);
@@ -763,6 +832,10 @@ void mptcp_sock_timers(struct mptcp_sock *m, uint64_t now)
 uint64_t mptcp_sock_next_timer(const struct mptcp_sock *m)
 {
 	uint64_t t = mptcp_pm_next_timer(m);
+
+	for (const struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next)
+		if (sf->retiring && sf->retire_at < t)
+			t = sf->retire_at;
 
 	if (m->rtx_at != 0 && m->rtx_at < t && !m->fallback && m->state == MSK_ESTABLISHED)
 		t = m->rtx_at;
@@ -967,7 +1040,7 @@ void mptcp_get_info(const struct mptcp_sock *m, struct mptcp_info *i)
 	i->fallback = m->fallback;
 	i->checksum = m->csum;
 	for (const struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next)
-		if (sf->state == SF_ESTABLISHED)
+		if (sf->state == SF_ESTABLISHED && !sf->retiring)
 			i->subflows++;
 	i->subflows_ever = m->subflows_ever;
 	i->bytes_sent = m->bytes_sent;
@@ -993,8 +1066,11 @@ int mptcp_get_subflow_info(const struct mptcp_sock *m, unsigned idx, struct mptc
 	i->local_id = sf->local_id;
 	i->remote_id = sf->remote_id;
 	i->backup = sf->backup || sf->peer_backup;
+	i->local_backup = sf->backup;
+	i->peer_backup = sf->peer_backup;
 	i->join = sf->join;
-	i->established = sf->state == SF_ESTABLISHED;
+	i->established = sf->state == SF_ESTABLISHED && !sf->retiring;
+	i->closing = sf->retiring;
 	i->bytes_mapped = sf->bytes_mapped;
 	return 0;
 }

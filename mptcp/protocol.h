@@ -21,12 +21,14 @@
 
 #define MPTCP_ADDRS_MAX 16
 #define MPTCP_PATHS_MAX 8
+#define MPTCP_RM_PENDING 8 /* ids waiting for a REMOVE_ADDR, per connection */
 
 struct mptcp_path {
 	uint32_t laddr, raddr;
 	uint16_t rport;
 	bool backup;
 	uint8_t remote_id; /* announced by the peer; 0: configured */
+	uint16_t peer_id1; /* the peer's id for raddr (a join's SYN-ACK), + 1; 0: not known */
 	struct mptcp_subflow *sf; /* the attempt or subflow now; NULL between */
 	uint64_t retry_at;
 	uint32_t backoff_ms;
@@ -38,6 +40,9 @@ struct mptcp_listener {
 	void *user;
 	uint32_t laddr;
 	uint16_t lport;
+	/* a join refused at its SYN: the RST being sent carries MP_TCPRST */
+	bool rst_armed;
+	uint8_t rst_flags, rst_reason;
 };
 
 struct mptcp_stack {
@@ -51,8 +56,11 @@ struct mptcp_stack {
 		uint32_t addr;
 		uint8_t id;
 		bool announce;
+		bool backup; /* subflows from it are backup (MP_JOIN's B, MP_PRIO) */
 	} addrs[MPTCP_ADDRS_MAX];
 	unsigned n_addrs;
+	uint32_t removed[MPTCP_ADDRS_MAX]; /* addresses removed: joins to them refused */
+	unsigned n_removed;
 	struct mptcp_listener listeners[8];
 	unsigned n_listeners;
 	struct mptcp_sock *conns; /* every live connection (timers walk it) */
@@ -99,7 +107,13 @@ struct mptcp_subflow {
 	bool join_ok; /* join: HMAC verified */
 	bool peer_spoke; /* a DSS or data from the peer after the handshake */
 	bool backup, peer_backup;
+	bool prio_pending; /* our backup flag changed: MP_PRIO on the next ACK */
+	bool rst_tcprst; /* our RST for it carries MP_TCPRST (not a FASTCLOSE) */
+	uint8_t rst_flags, rst_reason;
 	bool stale; /* holds data it does not deliver: nothing new scheduled */
+	bool retiring; /* leaving (address removed): FIN sent, still reading */
+	bool fin_dss; /* the peer's FIN came with a DSS: it still speaks MPTCP here */
+	uint64_t retire_at; /* closed for good then, if the peer's FIN is late */
 	bool dead;
 	uint8_t local_id, remote_id;
 	uint8_t syn_tx;
@@ -130,6 +144,7 @@ struct mptcp_subflow {
 	uint32_t hold_len;
 	uint32_t hold_sum; /* one's-complement sum of hold, as read */
 	uint64_t bytes_mapped;
+	uint64_t rx_end_dsn; /* the data sequence just after the last byte read */
 	int path; /* index in msk->paths of an active join, or -1 */
 };
 
@@ -213,12 +228,16 @@ struct mptcp_sock {
 	unsigned n_paths;
 	uint32_t announce_todo; /* st->addrs to put in an ADD_ADDR (bits) */
 	uint32_t announce_unechoed; /* sent, echo not seen */
+	uint32_t announce_sent; /* sent at least once: the peer knows them */
 	uint64_t announce_at; /* (re)send then */
 	unsigned announce_tries;
 	bool announce_armed; /* the pure ACK being built carries an ADD_ADDR */
 	uint8_t echo_id; /* ADD_ADDR echo to send, id + 1 (0: none) */
 	uint32_t echo_addr;
 	uint16_t echo_port;
+	uint8_t rm_ids[MPTCP_RM_PENDING]; /* our ids to put in a REMOVE_ADDR */
+	unsigned rm_n;
+	uint32_t laddr0; /* the initial subflow's address: our id 0 */
 
 	uint64_t bytes_sent, bytes_received, reinjected;
 };
@@ -245,6 +264,9 @@ void mptcp_sock_rx(struct mptcp_sock *m, uint64_t dsn, struct rte_mbuf *seg, uin
 		   uint64_t now);
 void mptcp_sock_rx_fin(struct mptcp_sock *m, uint64_t fin_dsn, uint64_t now);
 void mptcp_sock_subflow_gone(struct mptcp_sock *m, struct mptcp_subflow *sf, int err, uint64_t now);
+/* @sf leaves gracefully: nothing new on it, what it holds goes on the
+ * others, FIN; what the peer still sends on it is taken in until its FIN. */
+void mptcp_sock_subflow_retire(struct mptcp_sock *m, struct mptcp_subflow *sf, uint64_t now);
 void mptcp_sock_done(struct mptcp_sock *m, int err);
 void mptcp_sock_timers(struct mptcp_sock *m, uint64_t now);
 uint64_t mptcp_sock_next_timer(const struct mptcp_sock *m);
@@ -264,7 +286,13 @@ uint32_t mptcp_subflow_room(struct mptcp_subflow *sf);
 bool mptcp_subflow_usable(const struct mptcp_subflow *sf);
 void mptcp_subflow_drain(struct mptcp_subflow *sf, uint64_t now);
 void mptcp_subflow_close(struct mptcp_subflow *sf, uint64_t now);
-void mptcp_subflow_reset(struct mptcp_subflow *sf, uint64_t now);
+/* RST: with MP_FASTCLOSE when the whole connection is being torn down,
+ * else with MP_TCPRST saying @reason (MPTCP_RST_E*; @transient: the T
+ * flag, the peer may try the subflow again). */
+void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason, bool transient, uint64_t now);
+/* Our backup flag for @sf changed: tell the peer (MP_PRIO) on its next
+ * pure ACK, sent now if the subflow can. */
+void mptcp_subflow_set_backup(struct mptcp_subflow *sf, bool backup, uint64_t now);
 void mptcp_subflow_free(struct mptcp_subflow *sf);
 /* Mappings above @dsn_una not yet acknowledged at the subflow level. */
 void mptcp_subflow_unacked(struct mptcp_subflow *sf,

@@ -66,8 +66,82 @@ int mptcp_stack_add_addr(struct mptcp_stack *st, uint32_t addr, uint8_t id, bool
 	st->addrs[st->n_addrs].addr = addr;
 	st->addrs[st->n_addrs].id = id;
 	st->addrs[st->n_addrs].announce = announce;
+	st->addrs[st->n_addrs].backup = false;
 	st->n_addrs++;
+	for (unsigned i = 0; i < st->n_removed; i++)
+		if (st->removed[i] == addr) { /* back: joins to it welcome again */
+			st->removed[i] = st->removed[--st->n_removed];
+			break;
+		}
 	return 0;
+}
+
+int mptcp_stack_remove_addr(struct mptcp_stack *st, uint8_t id, uint64_t now)
+{
+	unsigned i = 0;
+
+	while (i < st->n_addrs && st->addrs[i].id != id)
+		i++;
+	if (i == st->n_addrs)
+		return -ENOENT;
+	uint32_t addr = st->addrs[i].addr;
+	/* Out of the table first: nothing announces it or opens from it
+	 * while the connections let go of it. */
+	memmove(&st->addrs[i], &st->addrs[i + 1], (st->n_addrs - i - 1) * sizeof(st->addrs[0]));
+	st->n_addrs--;
+	/* and joins to it are refused (a peer that missed the REMOVE_ADDR);
+	 * the oldest removal forgotten when full */
+	if (st->n_removed == MPTCP_ADDRS_MAX) {
+		memmove(&st->removed[0], &st->removed[1], (MPTCP_ADDRS_MAX - 1) * sizeof(uint32_t));
+		st->n_removed--;
+	}
+	st->removed[st->n_removed++] = addr;
+	st->busy++;
+	st->now = now;
+	for (struct mptcp_sock *m = st->conns, *next; m != NULL; m = next) {
+		next = m->next; /* m may end (only m) */
+		mptcp_pm_addr_removed(m, i, id, addr, now);
+	}
+	st->busy--;
+	mptcp_reap(st);
+	return 0;
+}
+
+int mptcp_stack_set_addr_backup(struct mptcp_stack *st, uint32_t laddr, bool backup, uint64_t now)
+{
+	unsigned i = 0;
+
+	while (i < st->n_addrs && st->addrs[i].addr != laddr)
+		i++;
+	if (i == st->n_addrs)
+		return -ENOENT;
+	st->addrs[i].backup = backup; /* subflows to come */
+	st->busy++;
+	st->now = now;
+	for (struct mptcp_sock *m = st->conns, *next; m != NULL; m = next) {
+		next = m->next;
+		if (!m->dead && !m->fallback)
+			(void)mptcp_pm_set_backup(m, laddr, backup, now); /* -ENOENT: not its */
+	}
+	st->busy--;
+	mptcp_reap(st);
+	return 0;
+}
+
+int mptcp_set_backup(struct mptcp_sock *m, uint32_t laddr, bool backup, uint64_t now)
+{
+	struct mptcp_stack *st = m->st;
+
+	if (m->dead)
+		return -ENOTCONN;
+	if (m->fallback)
+		return -EOPNOTSUPP; /* no MPTCP options: nothing to tell */
+	st->busy++;
+	st->now = now;
+	int rc = mptcp_pm_set_backup(m, laddr, backup, now);
+	st->busy--;
+	mptcp_reap(st);
+	return rc;
 }
 
 void mptcp_stack_timers(struct mptcp_stack *st, uint64_t now)
@@ -152,6 +226,10 @@ struct mptcp_sock *mptcp_connect(struct mptcp_stack *st, uint32_t laddr, uint16_
 		*err = rc;
 		return NULL;
 	}
+	/* From a backup address: MP_PRIO once established (MP_CAPABLE has
+	 * no backup flag). */
+	if (!m->fallback && mptcp_pm_addr_backup(st, laddr))
+		mptcp_subflow_set_backup(sf, true, now);
 	st->busy--;
 	mptcp_reap(st);
 	return m;

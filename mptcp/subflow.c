@@ -137,17 +137,40 @@ void mptcp_subflow_close(struct mptcp_subflow *sf, uint64_t now)
 	sf_kill(sf);
 }
 
-/* RST (with MP_FASTCLOSE when the connection is being torn down). */
-void mptcp_subflow_reset(struct mptcp_subflow *sf, uint64_t now)
+void mptcp_subflow_reset(struct mptcp_subflow *sf, uint8_t reason, bool transient, uint64_t now)
 {
+	/* The RST is built inside the abort: what it says is set first. */
+	sf->rst_tcprst = true;
+	sf->rst_reason = reason;
+	sf->rst_flags = transient ? MPTCP_RST_T : 0;
 	if (sf->tc != NULL)
 		tcpstack_tcp_abort(sf->tc, now);
 	sf_kill(sf);
 }
 
+void mptcp_subflow_set_backup(struct mptcp_subflow *sf, bool backup, uint64_t now)
+{
+	if (sf->dead || sf->backup == backup)
+		return;
+	sf->backup = backup;
+	sf->prio_pending = true;
+	/* MP_PRIO rides on a pure ACK (a data segment has no room left for
+	 * it); one still in its handshake sends it once established. */
+	if (mptcp_subflow_usable(sf))
+		tcpstack_tcp_ack_now(sf->tc, now);
+}
+
+/* A subflow just established with MP_PRIO pending sends it now. */
+static void prio_flush(struct mptcp_subflow *sf, uint64_t now)
+{
+	if (sf->prio_pending && mptcp_subflow_usable(sf))
+		tcpstack_tcp_ack_now(sf->tc, now);
+}
+
 bool mptcp_subflow_usable(const struct mptcp_subflow *sf)
 {
-	return sf->state == SF_ESTABLISHED && !sf->dead && sf->tc != NULL && sf->msk != NULL;
+	return sf->state == SF_ESTABLISHED && !sf->dead && !sf->retiring && sf->tc != NULL &&
+	       sf->msk != NULL;
 }
 
 static uint32_t rel(uint32_t seq, uint32_t isn)
@@ -395,6 +418,57 @@ static unsigned write_add_addr(struct mptcp_sock *m, uint8_t *buf, unsigned room
 	return n;
 }
 
+/* REMOVE_ADDR (RFC 8684 3.4.2) for the ids pending, as many as fit; sent
+ * once (it has no echo), as Linux does: the FINs of the subflows removed
+ * close the peer's side of them anyway. */
+static unsigned write_rm_addr(struct mptcp_sock *m, uint8_t *buf, unsigned room)
+{
+	struct mptcp_opts o = { 0 };
+
+	if (m->rm_n == 0 || room < 4)
+		return 0;
+	unsigned k = RTE_MIN(m->rm_n, room - 3);
+	k = RTE_MIN(k, (unsigned)MPTCP_RM_ADDR_MAX);
+	o.remove_addr.n = (uint8_t)k;
+	memcpy(o.remove_addr.ids, m->rm_ids, k);
+	unsigned n = put(buf, room, 0, &o, MPTCP_SUB_REMOVE_ADDR);
+	if (n != 0) {
+		memmove(m->rm_ids, m->rm_ids + k, m->rm_n - k);
+		m->rm_n -= k;
+		mptcp_count(m->st, MPTCP_MIB_RM_ADDR_TX);
+	}
+	return n;
+}
+
+/* MP_PRIO (RFC 8684 3.3.8, v1: no address id, it is about this subflow). */
+static unsigned write_prio(struct mptcp_subflow *sf, uint8_t *buf, unsigned room)
+{
+	struct mptcp_opts o = { 0 };
+
+	if (!sf->prio_pending)
+		return 0;
+	o.prio.backup = sf->backup;
+	unsigned n = put(buf, room, 0, &o, MPTCP_SUB_PRIO);
+	if (n != 0) {
+		sf->prio_pending = false;
+		mptcp_count(sf->st, MPTCP_MIB_PRIO_TX);
+	}
+	return n;
+}
+
+static unsigned write_tcprst(struct mptcp_stack *st, uint8_t flags, uint8_t reason, uint8_t *buf,
+			     unsigned room)
+{
+	struct mptcp_opts o = { 0 };
+
+	o.tcprst.flags = flags;
+	o.tcprst.reason = reason;
+	unsigned n = put(buf, room, 0, &o, MPTCP_SUB_TCPRST);
+	if (n != 0)
+		mptcp_count(st, MPTCP_MIB_TCPRST_TX);
+	return n;
+}
+
 static unsigned sf_write_opts(void *user, struct tcpstack_conn *c, enum tcpstack_seg_kind kind,
 			      uint32_t seq, uint32_t len, uint8_t *buf, unsigned room)
 {
@@ -447,9 +521,14 @@ static unsigned sf_write_opts(void *user, struct tcpstack_conn *c, enum tcpstack
 			o.fastclose.rcv_key = m->remote_key;
 			return put(buf, room, 0, &o, MPTCP_SUB_FASTCLOSE);
 		}
+		/* One subflow reset, not the connection: say why (RFC 8684
+		 * 3.6). A subflow already unlinked (m NULL) is an MPTCP one. */
+		if (sf->rst_tcprst && (m == NULL || !m->fallback))
+			return write_tcprst(st, sf->rst_flags, sf->rst_reason, buf, room);
 		return 0;
 	case TCPSTACK_SEG_ACK:
 	case TCPSTACK_SEG_DATA:
+	case TCPSTACK_SEG_FIN: /* (read_opt's only) */
 		break;
 	}
 	if (m == NULL || m->fallback || m->keys_pending)
@@ -482,8 +561,14 @@ static unsigned sf_write_opts(void *user, struct tcpstack_conn *c, enum tcpstack
 		}
 	}
 	unsigned n = write_dss(sf, m, kind, seq, len, buf, room);
-	if (kind == TCPSTACK_SEG_ACK)
+	if (kind == TCPSTACK_SEG_ACK) {
+		/* Short ones first: an ADD_ADDR left out waits for its timer
+		 * (or its echo, for the next ACK); these have none. */
+		if (!sf->retiring) /* "on another subflow" */
+			n += write_rm_addr(m, buf + n, room - n);
+		n += write_prio(sf, buf + n, room - n);
 		n += write_add_addr(m, buf + n, room - n);
+	}
 	return n;
 }
 
@@ -537,11 +622,13 @@ static void on_dss(struct mptcp_subflow *sf, struct mptcp_sock *m, const struct 
 		mptcp_pm_established(m, now);
 		if (m->dead)
 			return;
+		prio_flush(sf, now); /* it said MP_CAPABLE until now */
 	}
 	sf->peer_spoke = true;
 	if (sf->state == SF_PREEST) {
 		sf->state = SF_ESTABLISHED; /* the peer answered our third ACK */
 		mptcp_count(st, MPTCP_MIB_JOIN_OK);
+		prio_flush(sf, now);
 	}
 	if (d->flags & MPTCP_DSS_MAP) {
 		uint64_t dsn = (d->flags & MPTCP_DSS_DSN64)
@@ -688,6 +775,15 @@ static void sf_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_k
 	st->busy++;
 	st->now = now;
 
+	if (kind == TCPSTACK_SEG_RST) {
+		/* The RST closes the subflow (CLOSED follows): its options
+		 * are only counted, nothing may act on the subflow now. */
+		if (sub == MPTCP_SUB_TCPRST)
+			mptcp_count(st, MPTCP_MIB_TCPRST_RX);
+		goto out;
+	}
+	if (kind == TCPSTACK_SEG_FIN && sub == MPTCP_SUB_DSS)
+		sf->fin_dss = true;
 	if (kind == TCPSTACK_SEG_SYNACK && sf->active) {
 		sf->irs = seq;
 		sf->rx_seq = seq + 1;
@@ -704,6 +800,11 @@ static void sf_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_k
 			sf->remote_id = o.join.addr_id;
 			sf->peer_backup = o.join.backup;
 			sf->join_ok = true;
+			/* a REMOVE_ADDR of that id forgets the path, even
+			 * between attempts */
+			if (sf->path >= 0 && (unsigned)sf->path < m->n_paths &&
+			    m->paths[sf->path].sf == sf)
+				m->paths[sf->path].peer_id1 = (uint16_t)(o.join.addr_id + 1);
 			mptcp_crypto_join_ack_hmac(m->local_key, m->remote_key, sf->local_nonce,
 						   sf->remote_nonce, sf->join_hmac);
 		} else if (!sf->join && sub == MPTCP_SUB_CAPABLE && m != NULL && !m->fallback) {
@@ -799,13 +900,33 @@ static void hold_done(struct mptcp_subflow *sf, struct mptcp_sock *m, const stru
 	if (want != mp->csum) {
 		mptcp_count(sf->st, MPTCP_MIB_DSS_CSUM_BAD);
 		rte_pktmbuf_free(h);
-		if (m->subflows_ever <= 1)
+		if (m->subflows_ever <= 1) {
 			mptcp_sock_fallback(m, MPTCP_MIB_FALLBACK_CSUM);
-		else
-			mptcp_subflow_reset(sf, now);
+		} else {
+			/* Unlinked first (a dead subflow must not stay in the
+			 * list); what it held goes again on the others. */
+			mptcp_sock_subflow_gone(m, sf, ECONNRESET, now);
+			mptcp_subflow_reset(sf, MPTCP_RST_EMIDDLEBOX, false, now);
+		}
 		return;
 	}
 	mptcp_sock_rx(m, mp->dsn, h, mp->len, now);
+}
+
+/* Data without a mapping, after mapped data, on the only subflow there
+ * ever was, right where the last mapping ended and with everything before
+ * it delivered: the peer fell back (Linux does when the first ACK it sees
+ * from us has no DSS: a middlebox strips our options). RFC 8684 3.7 lets
+ * a lone subflow fall back; the stream goes on as plain TCP from here. */
+static bool late_fallback(struct mptcp_subflow *sf, struct mptcp_sock *m)
+{
+	if (m->subflows_ever > 1 || sf->join || sf->rx.n != 0 || sf->hold != NULL ||
+	    sf->rx_end_dsn != m->rcv_nxt)
+		return false;
+	mptcp_sock_fallback(m, MPTCP_MIB_FALLBACK_NO_DSS);
+	sf->fb_seq = sf->rx_seq;
+	sf->fb_dsn = m->rcv_nxt;
+	return true;
 }
 
 void mptcp_subflow_drain(struct mptcp_subflow *sf, uint64_t now)
@@ -835,11 +956,13 @@ void mptcp_subflow_drain(struct mptcp_subflow *sf, uint64_t now)
 				mptcp_sock_fallback(m, MPTCP_MIB_FALLBACK_NO_DSS);
 				sf->fb_seq = sf->rx_seq;
 				sf->fb_dsn = m->rcv_nxt;
+			} else if (mp == NULL && late_fallback(sf, m)) {
+				/* delivered below, as plain TCP */
 			} else if (mp == NULL) {
 				mptcp_count(sf->st, MPTCP_MIB_DSS_NO_MAP);
 				rte_pktmbuf_free(seg);
 				mptcp_sock_subflow_gone(m, sf, ECONNRESET, now);
-				mptcp_subflow_reset(sf, now);
+				mptcp_subflow_reset(sf, MPTCP_RST_EMPTCP, false, now);
 				return;
 			} else {
 				uint32_t left = mp->seq + mp->len - sf->rx_seq;
@@ -857,6 +980,7 @@ void mptcp_subflow_drain(struct mptcp_subflow *sf, uint64_t now)
 				struct mptcp_map done = *mp;
 				bool end = n == left;
 				sf->rx_seq += n;
+				sf->rx_end_dsn = dsn + n;
 				if (end)
 					map_drop_below(&sf->rx, sf->rx_seq);
 				if (m->csum) {
@@ -881,11 +1005,20 @@ void mptcp_subflow_drain(struct mptcp_subflow *sf, uint64_t now)
 						const struct mptcp_map *m2 =
 							map_find(&sf->rx, sf->rx_seq);
 						uint32_t l2 = rte_pktmbuf_pkt_len(again);
+						if (m2 == NULL && late_fallback(sf, m)) {
+							mptcp_sock_rx(m, m->rcv_nxt, again, l2,
+								      now);
+							sf->rx_seq += l2;
+							again = NULL;
+							break;
+						}
 						if (m2 == NULL ||
 						    m2->seq + m2->len - sf->rx_seq < l2) {
 							mptcp_count(sf->st, MPTCP_MIB_DSS_BAD_MAP);
 							break;
 						}
+						sf->rx_end_dsn =
+							m2->dsn + (sf->rx_seq - m2->seq) + l2;
 						mptcp_sock_rx(m, m2->dsn + (sf->rx_seq - m2->seq),
 							      again, l2, now);
 						sf->rx_seq += l2;
@@ -952,6 +1085,8 @@ static void sf_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_even
 		sf->fb_dsn = m->remote_idsn + 1;
 		if (!m->keys_pending)
 			mptcp_sock_established(m, now);
+		if (!sf->active && !m->dead && !sf->dead)
+			prio_flush(sf, now); /* its address is a backup one */
 		if (!m->dead && !sf->dead)
 			mptcp_subflow_drain(sf, now);
 		break;
@@ -960,6 +1095,7 @@ static void sf_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_even
 		if (m != NULL && sf->state == SF_PREEST) {
 			sf->state = SF_ESTABLISHED;
 			mptcp_count(st, MPTCP_MIB_JOIN_OK);
+			prio_flush(sf, now);
 		}
 		mptcp_subflow_drain(sf, now);
 		break;
@@ -978,10 +1114,14 @@ static void sf_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_even
 			break;
 		if (m->fallback) {
 			mptcp_sock_rx_fin(m, sf->fb_dsn + (sf->rx_seq - sf->fb_seq), now);
-		} else if (m->rcv_fin && m->fin_sent_at != 0) {
+		} else if (m->rcv_fin && m->fin_sent_at != 0 && !sf->retiring && !sf->fin_dss) {
 			/* Both DATA_FINs out and the peer closing: the
 			 * connection is over; other subflows (a dead path's
-			 * too) need not be waited for. */
+			 * too) need not be waited for. Not when its FIN came
+			 * with a DSS: the peer still speaks MPTCP on it and
+			 * is only letting it go (its address removed), the
+			 * DSS's DATA_ACK says what it has. Nor on a retiring
+			 * one, whose FIN answers ours. */
 			mptcp_sock_done(m, 0);
 		} else {
 			/* The peer is done with this subflow (not the
@@ -1012,13 +1152,25 @@ static void *sf_accept(void *user, struct tcpstack_conn *c)
 	struct mptcp_subflow *sf = user;
 	struct mptcp_stack *st = sf->st;
 	struct mptcp_listener *l = sf->lst;
+	struct tcpstack_tcp_info ti;
 
 	sf->tc = c;
+	tcpstack_tcp_get_info(c, &ti);
+	sf->laddr = ti.laddr;
+	sf->raddr = ti.raddr;
+	sf->lport = ti.lport;
+	sf->rport = ti.rport;
 	if (sf->join) {
 		struct mptcp_sock *m = mptcp_token_lookup(st->tokens, sf->join_token);
 		if (!sf->join_ok || m == NULL || m->dead || m->fallback ||
 		    m->n_subflows >= (st->p.max_subflows ? st->p.max_subflows : 8)) {
 			mptcp_count(st, MPTCP_MIB_JOIN_FAILED);
+			/* tcpstack sends the RST on return, with sf still
+			 * its user (freed only when mptcp calls unwind) */
+			bool full = sf->join_ok && m != NULL && !m->dead && !m->fallback;
+			sf->rst_tcprst = true;
+			sf->rst_reason = full ? MPTCP_RST_EPROHIBIT : MPTCP_RST_EMPTCP;
+			sf->rst_flags = full ? MPTCP_RST_T : 0; /* room may come */
 			sf->tc = NULL;
 			sf_kill(sf);
 			return NULL;
@@ -1038,6 +1190,7 @@ static void *sf_accept(void *user, struct tcpstack_conn *c)
 		return NULL;
 	}
 	m->server = true;
+	m->laddr0 = sf->laddr;
 	if (sf->mpc && sf->mpc_ack_seen) {
 		m->local_key = sf->local_key;
 		m->remote_key = sf->remote_key;
@@ -1078,6 +1231,8 @@ static void *sf_accept(void *user, struct tcpstack_conn *c)
 	m->subflows = sf;
 	m->n_subflows = 1;
 	mptcp_sock_subflow_cc(m, sf, tcpstack_tcp_now(st->tcp));
+	if (!m->fallback && mptcp_pm_addr_backup(st, sf->laddr))
+		mptcp_subflow_set_backup(sf, true, tcpstack_tcp_now(st->tcp));
 	void *u = l->ops->accept != NULL ? l->ops->accept(l->user, m) : l->user;
 	if (u == NULL) {
 		m->subflows = NULL;
@@ -1111,6 +1266,31 @@ static int rand_bytes(struct mptcp_stack *st, void *buf, size_t len)
 	return mptcp_crypto_random(buf, len);
 }
 
+/* Refuse a join at its SYN: a RST carrying MP_TCPRST (the listener's
+ * write_opts writes it while the abort builds the RST). */
+static void lst_refuse(struct mptcp_listener *l, struct tcpstack_conn *c, uint8_t reason,
+		       bool transient, uint64_t now)
+{
+	l->rst_armed = true;
+	l->rst_reason = reason;
+	l->rst_flags = transient ? MPTCP_RST_T : 0;
+	tcpstack_tcp_abort(c, now);
+	l->rst_armed = false;
+}
+
+static unsigned lst_write_opts(void *user, struct tcpstack_conn *c, enum tcpstack_seg_kind kind,
+			       uint32_t seq, uint32_t len, uint8_t *buf, unsigned room)
+{
+	struct mptcp_listener *l = user;
+
+	(void)c;
+	(void)seq;
+	(void)len;
+	if (kind != TCPSTACK_SEG_RST || !l->rst_armed)
+		return 0;
+	return write_tcprst(l->st, l->rst_flags, l->rst_reason, buf, room);
+}
+
 static void lst_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_kind kind,
 			 uint32_t seq, uint32_t len, const uint8_t *opt, unsigned opt_len,
 			 uint64_t now)
@@ -1132,20 +1312,29 @@ static void lst_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_
 	if (o.present & MPTCP_OPTF(MPTCP_SUB_JOIN)) {
 		mptcp_count(st, MPTCP_MIB_JOIN_SYN_RX);
 		struct mptcp_sock *m = mptcp_token_lookup(st->tokens, o.join.token);
+		struct tcpstack_tcp_info ti;
+		tcpstack_tcp_get_info(c, &ti);
+		if (mptcp_pm_addr_removed_p(st, ti.laddr)) {
+			/* a peer that missed our REMOVE_ADDR */
+			mptcp_count(st, MPTCP_MIB_JOIN_SYN_REMOVED);
+			lst_refuse(l, c, MPTCP_RST_EPROHIBIT, false, now);
+			goto out;
+		}
 		if (m == NULL || m->dead || m->fallback) {
 			mptcp_count(st, MPTCP_MIB_JOIN_SYN_NO_TOKEN);
-			tcpstack_tcp_abort(c, now);
+			lst_refuse(l, c, MPTCP_RST_EMPTCP, false, now);
 			goto out;
 		}
 		if (m->n_subflows >= (st->p.max_subflows ? st->p.max_subflows : 8)) {
 			mptcp_count(st, MPTCP_MIB_JOIN_SYN_LIMIT);
-			tcpstack_tcp_abort(c, now);
+			/* a policy; transient: a subflow that closes makes room */
+			lst_refuse(l, c, MPTCP_RST_EPROHIBIT, true, now);
 			goto out;
 		}
 		struct mptcp_subflow *sf = mptcp_subflow_new(st);
 		if (sf == NULL || rand_bytes(st, &sf->local_nonce, sizeof(sf->local_nonce)) != 0) {
 			free(sf);
-			tcpstack_tcp_abort(c, now);
+			lst_refuse(l, c, MPTCP_RST_ERESOURCE, true, now);
 			goto out;
 		}
 		sf->lst = l;
@@ -1156,7 +1345,11 @@ static void lst_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_
 		sf->remote_id = o.join.addr_id;
 		sf->peer_backup = o.join.backup;
 		sf->irs = seq;
-		sf->local_id = mptcp_pm_local_id(st, 0);
+		/* The id the peer knows our address by (0: the initial
+		 * subflow's), so that a REMOVE_ADDR of ours names it; and the
+		 * B flag our address has. */
+		sf->local_id = ti.laddr == m->laddr0 ? 0 : mptcp_pm_local_id(st, ti.laddr);
+		sf->backup = mptcp_pm_addr_backup(st, ti.laddr);
 		mptcp_crypto_join_synack_hmac(m->local_key, m->remote_key, sf->local_nonce,
 					      sf->remote_nonce, &sf->join_thmac);
 		tcpstack_tcp_set_user(c, &mptcp_subflow_ops, sf);
@@ -1225,6 +1418,7 @@ static void lst_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_eve
 const struct tcpstack_tcp_ops mptcp_listener_ops = {
 	.event = lst_event,
 	.accept = lst_accept,
+	.write_opts = lst_write_opts,
 	.read_opt = lst_read_opt,
 };
 
@@ -1242,6 +1436,8 @@ int mptcp_subflow_connect(struct mptcp_sock *m, struct mptcp_subflow *sf, uint32
 	sf->laddr = laddr;
 	sf->raddr = raddr;
 	sf->rport = rport;
+	if (!sf->join)
+		m->laddr0 = laddr;
 	if (sf->join && rand_bytes(st, &sf->local_nonce, sizeof(sf->local_nonce)) != 0)
 		return -EIO;
 	/* Linked first: the SYN leaves inside connect and its hooks look. */

@@ -43,10 +43,16 @@ static void user_options(struct tcpstack_conn *c, const struct seg *g, uint64_t 
 	if (c->closed_by_user || c->ops == NULL || c->ops->read_opt == NULL)
 		return;
 	enum tcpstack_seg_kind kind =
-		(g->flags & F_SYN) ? ((g->flags & F_ACK) ? TCPSTACK_SEG_SYNACK : TCPSTACK_SEG_SYN)
-		: (g->len != 0 || (g->flags & F_FIN)) ? TCPSTACK_SEG_DATA
-						      : TCPSTACK_SEG_ACK;
-	for (unsigned i = 0; i < g->o.n_extra; i++)
+		(g->flags & F_RST)   ? TCPSTACK_SEG_RST
+		: (g->flags & F_SYN) ? ((g->flags & F_ACK) ? TCPSTACK_SEG_SYNACK : TCPSTACK_SEG_SYN)
+		: (g->flags & F_FIN) ? TCPSTACK_SEG_FIN
+		: g->len != 0	     ? TCPSTACK_SEG_DATA
+				     : TCPSTACK_SEG_ACK;
+	/* One option may make the user close or abort (MPTCP ends a subflow
+	 * on what it reads): no hook for the next ones then. */
+	for (unsigned i = 0;
+	     i < g->o.n_extra && !c->closed_by_user && c->ops != NULL && c->ops->read_opt != NULL;
+	     i++)
 		c->ops->read_opt(c->user, c, kind, g->seq, g->len, g->opts + g->o.extra[i].off,
 				 g->o.extra[i].len, now);
 }
@@ -252,8 +258,10 @@ static void syn_sent_input(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 	}
 	if (g->flags & F_RST) {
 		tcp_count(s, TCPSTACK_MIB_TCP_RST_IN);
-		rte_pktmbuf_free(g->m);
 		if (ack_ok)
+			user_options(c, g, now); /* why (MPTCP's MP_TCPRST) */
+		rte_pktmbuf_free(g->m);
+		if (ack_ok && c->state != TCP_CLOSED)
 			tcp_conn_done(c, ECONNREFUSED);
 		return;
 	}
@@ -700,7 +708,11 @@ static void synchronized_input(struct tcpstack_conn *c, struct seg *g, uint64_t 
 			return;
 		}
 		tcp_count(s, TCPSTACK_MIB_TCP_RST_IN);
+		/* An accepted RST's options say why (MPTCP's MP_TCPRST). */
+		user_options(c, g, now);
 		rte_pktmbuf_free(g->m);
+		if (c->state == TCP_CLOSED)
+			return; /* the user aborted on reading them */
 		if (c->state == TCP_SYN_RCVD && c->passive && !c->adopted) {
 			c->closed_by_user = true; /* never surfaced to the user */
 			tcp_conn_done(c, ECONNREFUSED);

@@ -253,8 +253,11 @@ enum tcpstack_seg_kind {
 	TCPSTACK_SEG_SYN,
 	TCPSTACK_SEG_SYNACK,
 	TCPSTACK_SEG_ACK, /**< no payload, no SYN */
-	TCPSTACK_SEG_DATA, /**< carries payload (or FIN) */
-	TCPSTACK_SEG_RST, /**< a RST the connection sends (abort, refusal) */
+	TCPSTACK_SEG_DATA, /**< carries payload (or FIN, to write_opts) */
+	TCPSTACK_SEG_RST, /**< a RST the connection sends (abort, refusal), or one
+			    *   received that resets it (read_opt, before CLOSED) */
+	TCPSTACK_SEG_FIN, /**< read_opt only: a segment with FIN, payload or not
+			    *   (write_opts is told DATA for those) */
 };
 
 /**

@@ -8,7 +8,7 @@
 # byte for byte with SHA-256 on both ends; then a path cut while all three
 # subflows carry data, each way; DSS checksums asked for by the kernel
 # (net.mptcp.checksum_enabled=1); nftables stripping MPTCP options from
-# SYNs, and from host B's side after the handshake; and MPTCP off in the
+# SYNs, and from either side after the handshake; and MPTCP off in the
 # kernel (fallback to plain TCP).
 #
 # usage: test_mptcp_kernel.sh [BUILD_DIR]
@@ -189,15 +189,19 @@ tb_check "with checksums: kernel MPTCP -> box, SHA-256 equal, 3 subflows, checks
 tb_exec hb sysctl -qw net.mptcp.checksum_enabled=0
 
 # ---- a middlebox (nftables on rB) strips MPTCP options: from SYNs both
-# ways, then from everything host B sends after the handshake (the box
-# sees no MP_CAPABLE on the third ACK and no DSS). Both ends must converge
-# on plain TCP and the transfers complete intact, each direction.
+# ways; then from everything host B sends after the handshake (the box
+# sees no MP_CAPABLE on the third ACK and no DSS); then from everything
+# the box sends after the handshake (the kernel falls back on seeing no
+# DSS, after having sent some of its own: the box must follow). Both ends
+# must converge on plain TCP and the transfers complete intact, each
+# direction.
 strip() { # NFT-STATEMENT
 	printf 'table inet strip {\n\tchain forward {\n\t\ttype filter hook forward priority 0;\n\t\t%s\n\t}\n}\n' "$1" |
 		tb_exec rb nft -f -
 }
 for rule in "tcp flags syn reset tcp option mptcp" \
-	"ip saddr $HB tcp flags ! syn reset tcp option mptcp"; do
+	"ip saddr $HB tcp flags ! syn reset tcp option mptcp" \
+	"ip daddr $HB tcp flags ! syn reset tcp option mptcp"; do
 	strip "$rule"
 	n=$(($(grep -c 'service mpsink: connection' "$TB_DIR/gwa.log") + 1))
 	tb_exec hb timeout 120 mptcpize run socat -u "OPEN:$TB_DIR/blob" "TCP:$BOX:5001"

@@ -7,7 +7,10 @@
  * must close in order, the connection must use MPTCP with every path
  * joined (or fall back when the server has no MPTCP), a cut path's data
  * must be reinjected, and every mbuf must be back in the pool.
- * SIM_SEED=N replays one seed verbosely, SIM_SEEDS=N sets how many run. */
+ * Fixed scenarios then check the throughput, and the management plane:
+ * an address removed, a path made backup, joins refused.
+ * SIM_SEED=N replays one seed verbosely, SIM_SEEDS=N sets how many run,
+ * SIM_MGMT=1 runs the management plane's scenarios alone. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -198,6 +201,11 @@ struct scenario {
 	uint32_t buf; /* TCP and MPTCP buffers; 0: 256 KiB */
 	int cut_path; /* -1: none */
 	uint64_t cut_at, restore_at; /* restore 0: never */
+	/* the management plane, at act_at: A or B removes its address on
+	 * act_path, or A makes it backup (stack-wide) */
+	enum { ACT_NONE, ACT_A_REMOVE, ACT_B_REMOVE, ACT_A_BACKUP } act;
+	int act_path;
+	uint64_t act_at;
 };
 
 static void draw(uint64_t seed, struct scenario *sc)
@@ -240,6 +248,16 @@ static void draw(uint64_t seed, struct scenario *sc)
 	/* drawn last: the scenarios before it stay what they were */
 	static const char *const ccs[] = { NULL, "lia", "olia" };
 	sc->cc = ccs[sim_rand(&r) % 3];
+	/* drawn after the CC, likewise */
+	if (sc->paths > 1 && sim_uniform(&r) < 0.3) {
+		sc->act = ACT_A_REMOVE + (int)(sim_rand(&r) % 3);
+		sc->act_path = (int)(sim_rand(&r) % sc->paths);
+		sc->act_at = 1000 * SIM_MS + (20 + sim_rand(&r) % 600) * SIM_MS;
+		/* a path left to carry on: not the cut one and the removed
+		 * one, all there are (the cut one removed, then) */
+		if (sc->act != ACT_A_BACKUP && sc->cut_path >= 0 && sc->paths == 2)
+			sc->act_path = sc->cut_path;
+	}
 }
 
 struct keys {
@@ -294,7 +312,7 @@ static int run_scenario(struct rte_mempool *pool, uint64_t seed, const struct sc
 	struct mptcp_stack *st[2] = { NULL, NULL };
 	struct mp_timers mt[2];
 	int err = 0, fail = 0;
-	bool cut = false, restored = false;
+	bool cut = false, restored = false, acted = false;
 
 	const uint32_t buf = sc.buf ? sc.buf : 262144;
 	struct tcpstack_tcp_params tp = { .sndbuf = buf, .rcvbuf = buf };
@@ -352,6 +370,8 @@ static int run_scenario(struct rte_mempool *pool, uint64_t seed, const struct sc
 			step_to = sc.restore_at;
 		else
 			step_to = limit;
+		if (sc.act != ACT_NONE && !acted && sc.act_at < step_to)
+			step_to = sc.act_at;
 		if (!sim_step(&sim, step_to)) {
 			if (step_to == limit)
 				break;
@@ -364,6 +384,17 @@ static int run_scenario(struct rte_mempool *pool, uint64_t seed, const struct sc
 		if (cut && sc.restore_at != 0 && !restored && sim.now >= sc.restore_at) {
 			restored = true;
 			sim_path_down(&sim, sc.cut_path, false);
+		}
+		if (sc.act != ACT_NONE && !acted && sim.now >= sc.act_at) {
+			acted = true;
+			int s = sc.act == ACT_B_REMOVE;
+			if (sc.act == ACT_A_BACKUP)
+				fail |= mptcp_stack_set_addr_backup(st[0],
+								    sim_addr(&sim, 0, sc.act_path),
+								    true, sim.now) != 0;
+			else
+				fail |= mptcp_stack_remove_addr(st[s], (uint8_t)(sc.act_path + 1),
+								sim.now) != 0;
 		}
 		pump(&a, sim.now);
 		pump(&b, sim.now);
@@ -383,6 +414,11 @@ static int run_scenario(struct rte_mempool *pool, uint64_t seed, const struct sc
 	unsigned want_sf = sc.plain_server ? 1 : sc.paths;
 	if (sc.cut_path >= 0 && !sc.plain_server)
 		want_sf--;
+	/* a path whose address is removed may go before it is joined (or,
+	 * A's, before it is tried) */
+	bool removed_join = (sc.act == ACT_A_REMOVE || sc.act == ACT_B_REMOVE) && sc.act_path != 0;
+	if (removed_join && sc.act_path != sc.cut_path && !sc.plain_server)
+		want_sf--;
 	/* Joins start once the first subflow is up and the server has shown
 	 * it has the keys: a connection over sooner cannot have them. */
 	uint64_t slowest = 0;
@@ -396,7 +432,7 @@ static int run_scenario(struct rte_mempool *pool, uint64_t seed, const struct sc
 	/* Every configured path tried, whatever the duration, once the
 	 * first subflow was up for a few round trips. */
 	if (!sc.plain_server && a.closed_at > 1000 * SIM_MS + 6 * slowest + 200 * SIM_MS &&
-	    mib[0].v[MPTCP_MIB_JOIN_TX] < sc.paths - 1)
+	    mib[0].v[MPTCP_MIB_JOIN_TX] + (sc.act == ACT_A_REMOVE && removed_join) < sc.paths - 1)
 		mptcp_ok = false;
 	/* Redundant copies are not "reinjections"; a cut path with data in
 	 * flight must show some when another path remains. */
@@ -427,6 +463,13 @@ static int run_scenario(struct rte_mempool *pool, uint64_t seed, const struct sc
 			printf("  cut at %.3f s, restored at %.3f s\n",
 			       (double)(sc.cut_at - 1000 * SIM_MS) / 1e9,
 			       sc.restore_at ? (double)(sc.restore_at - 1000 * SIM_MS) / 1e9 : 0.0);
+		if (sc.act != ACT_NONE)
+			printf("  at %.3f s: %s path %d's address\n",
+			       (double)(sc.act_at - 1000 * SIM_MS) / 1e9,
+			       sc.act == ACT_A_REMOVE	? "a removes"
+			       : sc.act == ACT_B_REMOVE ? "b removes"
+							: "a makes backup",
+			       sc.act_path);
 		for (int i = 0; i < 2; i++) {
 			printf("  %c:", 'a' + i);
 			for (unsigned k = 0; k < MPTCP_MIB_MAX; k++)
@@ -452,6 +495,339 @@ static int run_scenario(struct rte_mempool *pool, uint64_t seed, const struct sc
 	return ok ? 0 : 1;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The management plane, each action once on a fixed scenario: an address
+ * removed (REMOVE_ADDR), a path made backup and regular again (MP_PRIO),
+ * joins refused (MP_TCPRST). Paths lose nothing, so every count is exact. */
+
+struct mg {
+	const char *name;
+	struct sim sim; /* must not move after sim_init() */
+	struct app a, b;
+	struct mptcp_mib_counters mib[2];
+	struct keys keys[2];
+	struct mptcp_stack *st[2];
+	struct mp_timers mt[2];
+	uint64_t t0;
+	int failed;
+};
+
+#define MG_CHECK(g, cond)                                                                   \
+	do {                                                                                \
+		if (!(cond)) {                                                              \
+			printf("sim_mptcp: %s: line %d: %s\n", (g)->name, __LINE__, #cond); \
+			(g)->failed = 1;                                                    \
+		}                                                                           \
+	} while (0)
+
+/* Stacks joined by @paths paths of @link each way; A connects to B and
+ * opens a subflow on every other path, each sends @bytes. Before the
+ * connection, @before (may be NULL) acts on the stacks. */
+static int mg_init(struct mg *g, struct rte_mempool *pool, const char *name, unsigned paths,
+		   const struct sim_link_params *link, uint64_t bytes, unsigned b_max_subflows,
+		   void (*before)(struct mg *g))
+{
+	struct tcpstack_tcp_params tp = { .sndbuf = 1u << 20, .rcvbuf = 1u << 20 };
+	int err = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->name = name;
+	g->keys[0].x = 11;
+	g->keys[1].x = 12;
+	if (sim_init(&g->sim, pool, 5, link, link, &tp) != 0)
+		return -1;
+	for (unsigned i = 1; i < paths; i++)
+		if (sim_add_path(&g->sim, link, link) < 0)
+			return -1;
+	for (int s = 0; s < 2; s++) {
+		struct mptcp_params mp = { .rand = det_rand,
+					   .rand_ctx = &g->keys[s],
+					   .sndbuf = 1u << 20,
+					   .rcvbuf = 1u << 20,
+					   .max_subflows = s == 1 ? b_max_subflows : 0 };
+		g->st[s] = mptcp_stack_create(&mp, g->sim.stack[s], pool, &g->mib[s]);
+		if (g->st[s] == NULL)
+			return -1;
+		g->mt[s].st = g->st[s];
+		sim_add_timer_source(&g->sim, mp_next, mp_run, &g->mt[s]);
+		for (unsigned i = 0; i < paths; i++)
+			if (mptcp_stack_add_addr(g->st[s], sim_addr(&g->sim, s, (int)i),
+						 (uint8_t)(i + 1), false) != 0)
+				return -1;
+	}
+	if (before != NULL)
+		before(g);
+	g->a = (struct app){ .sim = &g->sim, .side = 0, .to_send = bytes, .expect = bytes };
+	g->b = (struct app){ .sim = &g->sim, .side = 1, .to_send = bytes, .expect = bytes };
+	if (mptcp_listen(g->st[1], 0, PORT, &app_ops, &g->b) != 0)
+		return -1;
+	g->a.m = mptcp_connect(g->st[0], g->sim.addr[0], 0, g->sim.addr[1], PORT, &app_ops, &g->a,
+			       g->sim.now, &err);
+	if (g->a.m == NULL)
+		return -1;
+	for (unsigned i = 1; i < paths; i++)
+		if (mptcp_add_subflow(g->a.m, sim_addr(&g->sim, 0, (int)i),
+				      sim_addr(&g->sim, 1, (int)i), PORT, false, g->sim.now) != 0)
+			return -1;
+	g->t0 = g->sim.now;
+	return 0;
+}
+
+static bool mg_over(const struct mg *g)
+{
+	return g->a.closed && g->b.closed && mptcp_stack_conn_count(g->st[0]) == 0 &&
+	       mptcp_stack_conn_count(g->st[1]) == 0 &&
+	       tcpstack_tcp_conn_count(g->sim.stack[0]) == 0 &&
+	       tcpstack_tcp_conn_count(g->sim.stack[1]) == 0;
+}
+
+/* Run to virtual time t0 + @t (0: until both ends are over, or 900 s). */
+static void mg_run(struct mg *g, uint64_t t)
+{
+	uint64_t until = g->t0 + (t != 0 ? t : 900000 * SIM_MS);
+
+	while (!(t == 0 && mg_over(g))) {
+		if (!sim_step(&g->sim, until)) {
+			if (g->sim.now < until)
+				g->sim.now = until;
+			break;
+		}
+		pump(&g->a, g->sim.now);
+		pump(&g->b, g->sim.now);
+	}
+}
+
+/* Side @s's subflow on path @p (from its address there), or false. */
+static bool mg_sf(const struct mg *g, int s, int p, struct mptcp_subflow_info *out)
+{
+	const struct mptcp_sock *m = s ? g->b.m : g->a.m;
+
+	if (m == NULL)
+		return false;
+	for (unsigned i = 0; mptcp_get_subflow_info(m, i, out) == 0; i++)
+		if (out->tcp.laddr == sim_addr(&g->sim, s, p))
+			return true;
+	return false;
+}
+
+static uint64_t mg_mapped(const struct mg *g, int s, int p)
+{
+	struct mptcp_subflow_info i;
+
+	return mg_sf(g, s, p, &i) ? i.bytes_mapped : 0;
+}
+
+static unsigned mg_subflows(const struct mg *g, int s)
+{
+	const struct mptcp_sock *m = s ? g->b.m : g->a.m;
+	struct mptcp_info i;
+
+	if (m == NULL)
+		return 0;
+	mptcp_get_info(m, &i);
+	return i.subflows;
+}
+
+static uint64_t mg_mib(const struct mg *g, int s, enum mptcp_mib w)
+{
+	return g->mib[s].v[w];
+}
+
+/* Both ends over, in order, every byte intact; nothing leaked. */
+static int mg_fini(struct mg *g, struct rte_mempool *pool, bool verbose)
+{
+	MG_CHECK(g, g->a.closed && g->b.closed);
+	MG_CHECK(g, g->a.close_err == 0 && g->b.close_err == 0);
+	MG_CHECK(g, g->a.peer_fin && g->b.peer_fin);
+	MG_CHECK(g, g->a.received == g->a.expect && g->b.received == g->b.expect);
+	MG_CHECK(g, !g->a.corrupt && !g->b.corrupt);
+	if (g->failed || verbose) {
+		printf("sim_mptcp: %s: t=%.3f s, a got %" PRIu64 "/%" PRIu64 ", b got %" PRIu64
+		       "/%" PRIu64 ", err %d/%d\n",
+		       g->name, (double)(g->sim.now - g->t0) / 1e9, g->a.received, g->a.expect,
+		       g->b.received, g->b.expect, g->a.close_err, g->b.close_err);
+		for (int i = 0; i < 2; i++) {
+			printf("  %c:", 'a' + i);
+			for (unsigned k = 0; k < MPTCP_MIB_MAX; k++)
+				if (g->mib[i].v[k] != 0)
+					printf(" %s=%" PRIu64, mptcp_mib_names[k], g->mib[i].v[k]);
+			for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++)
+				if (g->sim.mib[i].v[k] != 0)
+					printf(" %s=%" PRIu64, tcpstack_mib_names[k],
+					       g->sim.mib[i].v[k]);
+			printf("\n");
+		}
+	}
+	mptcp_stack_destroy(g->st[0]);
+	mptcp_stack_destroy(g->st[1]);
+	sim_fini(&g->sim);
+	unsigned leaked = rte_mempool_in_use_count(pool);
+	MG_CHECK(g, leaked == 0);
+	printf("sim_mptcp: %s: %s\n", g->name, g->failed ? "FAIL" : "ok");
+	return g->failed;
+}
+
+static const struct sim_link_params mg_link = { .delay_ns = 5 * SIM_MS,
+						.rate_bps = 10000000,
+						.queue_bytes = 64 * 1024 };
+
+/* (a) A removes the address of path 1 mid-transfer: its subflow leaves on
+ * both sides, gracefully (FIN each way, no RST: data in flight on it is
+ * taken in), B hears REMOVE_ADDR, what it held goes on the others, the
+ * path is not joined again, and the transfer completes on paths 0 and 2. */
+static int mg_remove_addr(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+	struct mptcp_subflow_info si;
+
+	if (mg_init(&g, pool, "remove address", 3, &mg_link, 8u << 20, 0, NULL) != 0) {
+		printf("sim_mptcp: remove address: setup failed\n");
+		return 1;
+	}
+	mg_run(&g, 1000 * SIM_MS);
+	MG_CHECK(&g, mg_subflows(&g, 0) == 3 && mg_subflows(&g, 1) == 3);
+	MG_CHECK(&g, mg_mapped(&g, 0, 1) != 0 && mg_mapped(&g, 1, 1) != 0);
+	uint64_t rst[2] = { g.sim.mib[0].v[TCPSTACK_MIB_TCP_RST_OUT],
+			    g.sim.mib[1].v[TCPSTACK_MIB_TCP_RST_OUT] };
+	MG_CHECK(&g, mptcp_stack_remove_addr(g.st[0], 99, g.sim.now) == -ENOENT);
+	MG_CHECK(&g, mptcp_stack_remove_addr(g.st[0], 2, g.sim.now) == 0); /* path 1's */
+	MG_CHECK(&g, mptcp_stack_remove_addr(g.st[0], 2, g.sim.now) == -ENOENT);
+	/* leaving A at once, what it held queued again on the others */
+	MG_CHECK(&g, mg_subflows(&g, 0) == 2 && mg_sf(&g, 0, 1, &si) && si.closing);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_RM_ADDR_TX) == 1);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_REINJECT_EVENTS) >= 1);
+	uint64_t a1 = mg_mapped(&g, 0, 1);
+	mg_run(&g, 1100 * SIM_MS); /* past the paths' queues */
+	MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_RM_ADDR_RX) == 1);
+	MG_CHECK(&g, mg_subflows(&g, 1) == 2 && mg_subflows(&g, 0) == 2);
+	MG_CHECK(&g, !mg_sf(&g, 1, 1, &si) || si.closing);
+	MG_CHECK(&g, !mg_sf(&g, 0, 1, &si) || si.bytes_mapped == a1); /* nothing new on it */
+	mg_run(&g, 1600 * SIM_MS);
+	/* gone on both sides (FIN each way), no RST */
+	MG_CHECK(&g, !mg_sf(&g, 0, 1, &si) && !mg_sf(&g, 1, 1, &si));
+	MG_CHECK(&g, mg_subflows(&g, 0) == 2 && mg_subflows(&g, 1) == 2);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_SUBFLOW_CLOSED) == 1 &&
+			     mg_mib(&g, 1, MPTCP_MIB_SUBFLOW_CLOSED) == 1);
+	MG_CHECK(&g, g.sim.mib[0].v[TCPSTACK_MIB_TCP_RST_OUT] == rst[0] &&
+			     g.sim.mib[1].v[TCPSTACK_MIB_TCP_RST_OUT] == rst[1]);
+	MG_CHECK(&g, g.a.received < g.a.expect && g.b.received < g.b.expect); /* mid-transfer */
+	mg_run(&g, 0);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_JOIN_TX) == 2); /* never joined again */
+	return mg_fini(&g, pool, verbose);
+}
+
+/* (b) A makes path 1 backup mid-transfer (mptcp_set_backup): A stops
+ * sending on it at once, B once the MP_PRIO is in, while paths 0 and 2
+ * carry on; then paths 0 and 2 go down and the backup carries the rest. */
+static int mg_backup(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+	struct mptcp_subflow_info si;
+
+	if (mg_init(&g, pool, "backup path", 3, &mg_link, 12u << 20, 0, NULL) != 0) {
+		printf("sim_mptcp: backup path: setup failed\n");
+		return 1;
+	}
+	mg_run(&g, 1000 * SIM_MS);
+	MG_CHECK(&g, mg_subflows(&g, 0) == 3 && mg_subflows(&g, 1) == 3);
+	MG_CHECK(&g, mptcp_set_backup(g.a.m, sim_addr(&g.sim, 1, 1), true, g.sim.now) == -ENOENT);
+	MG_CHECK(&g, mptcp_set_backup(g.a.m, sim_addr(&g.sim, 0, 1), true, g.sim.now) == 0);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_PRIO_TX) == 1); /* on a pure ACK, now */
+	/* the same again: nothing changes, nothing is sent */
+	MG_CHECK(&g, mptcp_set_backup(g.a.m, sim_addr(&g.sim, 0, 1), true, g.sim.now) == 0);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_PRIO_TX) == 1);
+	MG_CHECK(&g, mg_sf(&g, 0, 1, &si) && si.local_backup && !si.peer_backup);
+	uint64_t a1 = mg_mapped(&g, 0, 1);
+	mg_run(&g, 1100 * SIM_MS); /* the MP_PRIO is in */
+	MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_PRIO_RX) == 1);
+	MG_CHECK(&g, mg_sf(&g, 1, 1, &si) && si.peer_backup && !si.local_backup);
+	uint64_t b1 = mg_mapped(&g, 1, 1), b0 = mg_mapped(&g, 1, 0), b2 = mg_mapped(&g, 1, 2);
+	uint64_t a0 = mg_mapped(&g, 0, 0), a2 = mg_mapped(&g, 0, 2);
+	mg_run(&g, 1600 * SIM_MS);
+	/* the backup takes nothing new either way; the others go on */
+	MG_CHECK(&g, mg_mapped(&g, 0, 1) == a1 && mg_mapped(&g, 1, 1) == b1);
+	MG_CHECK(&g, mg_mapped(&g, 1, 0) > b0 && mg_mapped(&g, 1, 2) > b2);
+	MG_CHECK(&g, mg_mapped(&g, 0, 0) > a0 && mg_mapped(&g, 0, 2) > a2);
+	MG_CHECK(&g, g.a.received < g.a.expect && g.b.received < g.b.expect);
+	sim_path_down(&g.sim, 0, true);
+	sim_path_down(&g.sim, 2, true);
+	mg_run(&g, 4000 * SIM_MS);
+	/* No regular subflow works: the backup carries data both ways (once
+	 * the data-level timer has found the others stale: two of their
+	 * backed-off RTOs). */
+	MG_CHECK(&g,
+		 mg_mapped(&g, 0, 1) > a1 + (1u << 20) && mg_mapped(&g, 1, 1) > b1 + (1u << 20));
+	mg_run(&g, 0);
+	return mg_fini(&g, pool, verbose);
+}
+
+/* A backup address from the start (the stack's knob, before connecting):
+ * the join says so (MP_JOIN's B flag, no MP_PRIO) and neither side sends
+ * on it; made regular again (mptcp_set_backup), MP_PRIO tells B and both
+ * send on it. */
+static void mg_addr_backup(struct mg *g)
+{
+	MG_CHECK(g, mptcp_stack_set_addr_backup(g->st[0], sim_addr(&g->sim, 1, 2), true,
+						g->sim.now) == -ENOENT);
+	MG_CHECK(g, mptcp_stack_set_addr_backup(g->st[0], sim_addr(&g->sim, 0, 2), true,
+						g->sim.now) == 0);
+}
+
+static int mg_backup_from_start(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+	struct mptcp_subflow_info si;
+
+	if (mg_init(&g, pool, "backup address", 3, &mg_link, 8u << 20, 0, mg_addr_backup) != 0) {
+		printf("sim_mptcp: backup address: setup failed\n");
+		return 1;
+	}
+	mg_run(&g, 1000 * SIM_MS);
+	MG_CHECK(&g, mg_subflows(&g, 0) == 3 && mg_subflows(&g, 1) == 3);
+	MG_CHECK(&g, mg_sf(&g, 0, 2, &si) && si.local_backup && si.bytes_mapped == 0);
+	MG_CHECK(&g, mg_sf(&g, 1, 2, &si) && si.peer_backup && si.bytes_mapped == 0);
+	MG_CHECK(&g, mg_mapped(&g, 0, 1) != 0 && mg_mapped(&g, 1, 1) != 0);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_PRIO_TX) == 0);
+	MG_CHECK(&g, mptcp_set_backup(g.a.m, sim_addr(&g.sim, 0, 2), false, g.sim.now) == 0);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_PRIO_TX) == 1);
+	mg_run(&g, 1500 * SIM_MS);
+	MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_PRIO_RX) == 1);
+	MG_CHECK(&g, mg_sf(&g, 1, 2, &si) && !si.peer_backup && si.bytes_mapped != 0);
+	MG_CHECK(&g, mg_sf(&g, 0, 2, &si) && !si.local_backup && si.bytes_mapped != 0);
+	mg_run(&g, 0);
+	return mg_fini(&g, pool, verbose);
+}
+
+/* (c) B takes two subflows per connection: A's third is refused, at its
+ * SYN or its third ACK, and again each time A tries it; every RST that
+ * refuses it carries MP_TCPRST, which A reads. */
+static int mg_join_refused(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+
+	if (mg_init(&g, pool, "join refused", 3, &mg_link, 8u << 20, 2, NULL) != 0) {
+		printf("sim_mptcp: join refused: setup failed\n");
+		return 1;
+	}
+	mg_run(&g, 0);
+	MG_CHECK(&g, g.a.max_subflows == 2);
+	MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_JOIN_SYN_LIMIT) >= 1);
+	/* refused at the SYN (the limit reached) or at the third ACK (both
+	 * joins passed the SYN check at once): each RST says so, A reads it */
+	uint64_t refused =
+		mg_mib(&g, 1, MPTCP_MIB_JOIN_SYN_LIMIT) + mg_mib(&g, 1, MPTCP_MIB_JOIN_FAILED);
+	MG_CHECK(&g, refused >= 2 && mg_mib(&g, 0, MPTCP_MIB_JOIN_FAILED) == refused);
+	MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_TCPRST_TX) >= refused);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_TCPRST_RX) >= refused);
+	return mg_fini(&g, pool, verbose);
+}
+
+static unsigned mg_all(struct rte_mempool *pool, bool verbose)
+{
+	return (unsigned)(mg_remove_addr(pool, verbose) + mg_backup(pool, verbose) +
+			  mg_backup_from_start(pool, verbose) + mg_join_refused(pool, verbose));
+}
+
 int main(void)
 {
 	struct rte_mempool *pool = ut_eal_pool_sized(32767);
@@ -466,6 +842,8 @@ int main(void)
 	}
 	if (one != NULL)
 		return run_seed(pool, strtoull(one, NULL, 10), true);
+	if (getenv("SIM_MGMT") != NULL) /* the management plane's scenarios only */
+		return mg_all(pool, getenv("SIM_VERBOSE") != NULL) == 0 ? 0 : 1;
 	/* Three equal paths (20 Mbit/s, 10 ms RTT, no loss), 64 MiB one way:
 	 * the connection must reach 90 % of three times what one path alone
 	 * carries (measured here, the same way: headers take their share). */
@@ -542,6 +920,7 @@ int main(void)
 		    (s == 1 && mbps < 2.5 * lossy_one))
 			failed++;
 	}
+	failed += mg_all(pool, getenv("SIM_VERBOSE") != NULL);
 	unsigned throughput_failed = failed;
 	for (unsigned i = 1; i <= n; i++) {
 		if (run_seed(pool, i, false) != 0) {

@@ -115,6 +115,14 @@ static struct {
 	uint16_t p_wnd; /* its window field (scaled by PEER_WS) */
 	bool p_ts;
 	uint32_t p_tsval, p_tsecr;
+	/* Options the engine does not interpret, appended to what the peer
+	 * sends; and what the user's read_opt hook saw of them. */
+	const uint8_t *x_opts;
+	unsigned x_len;
+	unsigned n_ro;
+	enum tcpstack_seg_kind ro_kind[8];
+	unsigned ro_n_ev[8]; /* events told before each call */
+	bool ro_abort; /* the hook aborts the connection on its next call */
 } T;
 
 static int listener_tag, accepted_tag, active_tag;
@@ -219,6 +227,32 @@ static const struct tcpstack_tcp_ops ops_active = {
 	.event = on_event,
 };
 
+static void on_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_kind kind,
+			uint32_t seq, uint32_t len, const uint8_t *opt, unsigned opt_len,
+			uint64_t now)
+{
+	(void)user;
+	(void)seq;
+	(void)len;
+	(void)opt;
+	(void)opt_len;
+	if (T.n_ro < 8) {
+		T.ro_kind[T.n_ro] = kind;
+		T.ro_n_ev[T.n_ro] = T.n_ev;
+	}
+	T.n_ro++;
+	if (T.ro_abort) {
+		T.ro_abort = false;
+		tcpstack_tcp_abort(c, now);
+	}
+}
+
+/* An active connection's user that reads options (as MPTCP does). */
+static const struct tcpstack_tcp_ops ops_read_opt = {
+	.event = on_event,
+	.read_opt = on_read_opt,
+};
+
 /* Events of one kind so far. */
 static unsigned n_events(enum tcpstack_tcp_event ev)
 {
@@ -319,6 +353,12 @@ static struct rte_mbuf *mkframe(uint8_t flags, uint32_t seq, uint32_t ack, uint1
 {
 	uint8_t opts[TCP_OPTS_MAX_LEN];
 	unsigned olen = o != NULL ? tcp_opts_write(opts, sizeof(opts), o) : 0;
+	assert_true(olen + T.x_len + 3 <= sizeof(opts));
+	if (T.x_len != 0)
+		memcpy(opts + olen, T.x_opts, T.x_len);
+	olen += T.x_len;
+	while (olen % 4 != 0)
+		opts[olen++] = 1; /* NOP */
 	unsigned thlen = sizeof(struct rte_tcp_hdr) + olen;
 	unsigned iplen = sizeof(struct rte_ipv4_hdr) + thlen + len;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(T.pool);
@@ -1932,6 +1972,91 @@ static void test_data_after_close_resets(void **state)
 	finish();
 }
 
+/* ---- options for the user (read_opt) */
+
+/* Options the engine does not interpret reach read_opt with what the
+ * segment is: ACK, DATA, FIN (with or without payload), and RST for a RST
+ * that is accepted, before CLOSED (MPTCP's MP_TCPRST says why a subflow is
+ * reset); a RST that is not accepted shows nothing. */
+static void test_read_opt_kinds(void **state)
+{
+	static const uint8_t mp[] = { 30, 4, 0x80, 0x01 }; /* MP_TCPRST, reason 1 */
+
+	(void)state;
+	begin(NULL);
+	open_active();
+	tcpstack_tcp_set_user(T.c, &ops_read_opt, &active_tag);
+	T.x_opts = mp;
+	T.x_len = sizeof(mp);
+	tx(F_ACK, T.p_nxt, T.p_ack, 0);
+	tx_data(100);
+	tx_fin();
+	assert_int_equal(T.n_ro, 3);
+	assert_int_equal(T.ro_kind[0], TCPSTACK_SEG_ACK);
+	assert_int_equal(T.ro_kind[1], TCPSTACK_SEG_DATA);
+	assert_int_equal(T.ro_kind[2], TCPSTACK_SEG_FIN);
+	T.n_taken = T.n_out; /* the ACKs */
+	tx(F_RST, T.p_nxt + 1, 0, 0); /* not RCV.NXT: challenged, not read */
+	assert_int_equal(T.n_ro, 3);
+	expect_ack(T.p_nxt);
+	unsigned ev = T.n_ev;
+	tx(F_RST, T.p_nxt, 0, 0);
+	assert_int_equal(T.n_ro, 4);
+	assert_int_equal(T.ro_kind[3], TCPSTACK_SEG_RST);
+	assert_int_equal(T.ro_n_ev[3], ev); /* before CLOSED */
+	assert_int_equal(T.n_ev, ev + 1);
+	assert_int_equal(T.ev[ev].ev, TCPSTACK_TCP_EV_CLOSED);
+	assert_int_equal(T.ev[ev].err, ECONNRESET);
+	expect_none();
+	finish();
+}
+
+/* In SYN-SENT, the RST that refuses the connection (its ACK acceptable)
+ * is read; one with an unacceptable ACK is not. */
+static void test_read_opt_syn_sent_rst(void **state)
+{
+	static const uint8_t mp[] = { 30, 4, 0x81, 0x03 }; /* MP_TCPRST T, reason 3 */
+
+	(void)state;
+	begin(NULL);
+	open_syn_sent();
+	tcpstack_tcp_set_user(T.c, &ops_read_opt, &active_tag);
+	T.x_opts = mp;
+	T.x_len = sizeof(mp);
+	tx(F_RST | F_ACK, PEER_ISS, T.iss + 100, 0);
+	assert_int_equal(T.n_ro, 0);
+	tx(F_RST | F_ACK, 0, T.iss + 1, 0);
+	assert_int_equal(T.n_ro, 1);
+	assert_int_equal(T.ro_kind[0], TCPSTACK_SEG_RST);
+	assert_int_equal(T.ro_n_ev[0], 0);
+	assert_int_equal(T.n_ev, 1);
+	assert_int_equal(T.ev[0].err, ECONNREFUSED);
+	finish();
+}
+
+/* A user that aborts on one option hears of no other option of that
+ * segment (after abort no hook is called again: MPTCP frees its subflow
+ * then). */
+static void test_read_opt_abort(void **state)
+{
+	static const uint8_t two[] = { 30, 4, 0x80, 0x01, 30, 4, 0x80, 0x02 };
+
+	(void)state;
+	begin(NULL);
+	open_active();
+	tcpstack_tcp_set_user(T.c, &ops_read_opt, &active_tag);
+	T.x_opts = two;
+	T.x_len = sizeof(two);
+	T.ro_abort = true;
+	tx_data(100);
+	assert_int_equal(T.n_ro, 1);
+	struct seg g = pop();
+	assert_true(g.flags & F_RST);
+	expect_none();
+	assert_int_equal(tcpstack_tcp_conn_count(T.s), 0);
+	finish();
+}
+
 /* ---- receiving data */
 
 /* In-order data lands in the mbuf it arrived in (headers trimmed). */
@@ -2598,6 +2723,9 @@ int main(void)
 		T_(test_close_orphan),
 		T_(test_orphan_fin_wait_2_timeout),
 		T_(test_data_after_close_resets),
+		T_(test_read_opt_kinds),
+		T_(test_read_opt_syn_sent_rst),
+		T_(test_read_opt_abort),
 		T_(test_recv_zero_copy),
 		T_(test_delayed_ack),
 		T_(test_out_of_order_sack),
