@@ -15,9 +15,10 @@
 #define ANNOUNCE_RESEND_NS 2000000000ull
 #define ANNOUNCE_TRIES 3
 /* Linux's in-kernel PM ignores an ADD_ADDR that comes before it sees the
- * connection fully established, and drops one that comes while it is
- * still acting on the previous: announce a little after the handshake,
- * one address at a time, the next when the echo comes. */
+ * connection fully established (our first DSS), and drops one that comes
+ * while it is still acting on the previous: announce right after our
+ * first DSS (at the latest a little after the handshake), one address at
+ * a time, the next when the echo comes. */
 #define ANNOUNCE_DELAY_NS 100000000ull
 #define ANNOUNCE_NEXT_NS 300000000ull
 
@@ -114,8 +115,15 @@ void mptcp_pm_established(struct mptcp_sock *m, uint64_t now)
 	for (unsigned i = 0; i < st->n_addrs; i++)
 		if (st->addrs[i].announce && st->addrs[i].addr != laddr)
 			m->announce_todo |= 1u << i;
-	if (m->announce_todo != 0)
-		m->announce_at = now + ANNOUNCE_DELAY_NS;
+	if (m->announce_todo != 0) /* at once if our first DSS is out */
+		m->announce_at = now + (m->dss_sent ? 1 : ANNOUNCE_DELAY_NS);
+}
+
+void mptcp_pm_dss_sent(struct mptcp_sock *m, uint64_t now)
+{
+	if (m->server && m->announce_todo != 0 && m->announce_tries == 0 &&
+	    m->announce_at > now + 1)
+		m->announce_at = now + 1; /* 0 would mean none */
 }
 
 void mptcp_pm_subflow_closed(struct mptcp_sock *m, struct mptcp_subflow *sf, int err, uint64_t now)

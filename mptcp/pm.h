@@ -17,6 +17,9 @@ struct mptcp_subflow;
 void mptcp_pm_established(struct mptcp_sock *m, uint64_t now);
 /* @sf left the connection (already unlinked); @err as tcpstack said. */
 void mptcp_pm_subflow_closed(struct mptcp_sock *m, struct mptcp_subflow *sf, int err, uint64_t now);
+/* Our first DSS is out: the peer (Linux's in-kernel PM acts on an ADD_ADDR
+ * only once it saw one) can take our announcements from the next segment. */
+void mptcp_pm_dss_sent(struct mptcp_sock *m, uint64_t now);
 void mptcp_pm_timers(struct mptcp_sock *m, uint64_t now);
 uint64_t mptcp_pm_next_timer(const struct mptcp_sock *m);
 

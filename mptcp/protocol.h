@@ -226,6 +226,7 @@ struct mptcp_sock {
 	/* paths the path manager keeps open (pm.c) */
 	struct mptcp_path paths[MPTCP_PATHS_MAX];
 	unsigned n_paths;
+	bool dss_sent; /* our first DSS went out */
 	uint32_t announce_todo; /* st->addrs to put in an ADD_ADDR (bits) */
 	uint32_t announce_unechoed; /* sent, echo not seen */
 	uint32_t announce_sent; /* sent at least once: the peer knows them */

@@ -15,7 +15,9 @@
 #include "mptcp/protocol.h"
 #include "tcpstack/tcp_reass.h" /* mbuf chain helpers */
 
-#define TS_AND_DSS 28 /* room a data segment keeps for the DSS */
+/* Room a data segment keeps for the DSS: 4-byte DATA_ACK, 8-byte DSN,
+ * checksum (24 bytes, as Linux's). */
+#define TS_AND_DSS 24
 #define MIN_TARGET_SEGS 8
 
 /* ---------------------------------------------------------------------- */
@@ -358,7 +360,9 @@ static unsigned write_dss(struct mptcp_subflow *sf, struct mptcp_sock *m,
 {
 	struct mptcp_opts o = { 0 };
 
-	o.dss.flags = MPTCP_DSS_ACK | MPTCP_DSS_ACK64;
+	/* 4 bytes of DATA_ACK, as Linux sends: the peer expands them against
+	 * its own send window, and each data segment carries 4 more bytes. */
+	o.dss.flags = MPTCP_DSS_ACK;
 	o.dss.data_ack = m->rcv_nxt;
 	if (kind == TCPSTACK_SEG_DATA && len != 0) {
 		const struct mptcp_map *mp = map_find(&sf->tx, seq);
@@ -381,7 +385,14 @@ static unsigned write_dss(struct mptcp_subflow *sf, struct mptcp_sock *m,
 		o.dss.has_csum = m->csum;
 		o.dss.csum = mptcp_dss_csum(fin_dsn, 0, 1, 0);
 	}
-	return put(buf, room, 0, &o, MPTCP_SUB_DSS);
+	unsigned n = put(buf, room, 0, &o, MPTCP_SUB_DSS);
+	if (n != 0 && !m->dss_sent) {
+		/* The peer is fully established once this reaches it: our
+		 * addresses may be announced on the next segment. */
+		m->dss_sent = true;
+		mptcp_pm_dss_sent(m, tcpstack_tcp_now(m->st->tcp));
+	}
+	return n;
 }
 
 static unsigned write_add_addr(struct mptcp_sock *m, uint8_t *buf, unsigned room)
