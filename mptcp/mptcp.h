@@ -73,6 +73,8 @@
 	X(FASTCLOSE_RX, "mptcp_fastclose_rx")                                     \
 	X(TCPRST_TX, "mptcp_tcprst_tx")                                           \
 	X(TCPRST_RX, "mptcp_tcprst_rx")                                           \
+	/* a path the peer refused for good (MP_TCPRST without T): no retry */    \
+	X(PATH_REFUSED, "mptcp_path_refused")                                     \
 	X(NO_MBUF, "mptcp_no_mbuf")
 
 enum mptcp_mib {

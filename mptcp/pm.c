@@ -134,6 +134,15 @@ void mptcp_pm_subflow_closed(struct mptcp_sock *m, struct mptcp_subflow *sf, int
 	if (p->sf != sf)
 		return;
 	p->sf = NULL;
+	if (sf->peer_refused) {
+		/* RFC 8684 3.6: without T the peer does not want this
+		 * subflow again; retrying with backoff would only be
+		 * refused again. */
+		mptcp_count(m->st, MPTCP_MIB_PATH_REFUSED);
+		p->retry_at = 0;
+		p->raddr = 0;
+		return;
+	}
 	if (sf->state != SF_ESTABLISHED)
 		mptcp_count(m->st, MPTCP_MIB_JOIN_FAILED);
 	else if (err == 0)

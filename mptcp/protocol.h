@@ -109,6 +109,8 @@ struct mptcp_subflow {
 	bool backup, peer_backup;
 	bool prio_pending; /* our backup flag changed: MP_PRIO on the next ACK */
 	bool rst_tcprst; /* our RST for it carries MP_TCPRST (not a FASTCLOSE) */
+	bool peer_refused; /* the peer's RST said MP_TCPRST without T: not again */
+	bool peer_fastclose; /* the peer's RST carried our key in MP_FASTCLOSE */
 	uint8_t rst_flags, rst_reason;
 	bool stale; /* holds data it does not deliver: nothing new scheduled */
 	bool retiring; /* leaving (address removed): FIN sent, still reading */

@@ -787,10 +787,19 @@ static void sf_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_k
 	st->now = now;
 
 	if (kind == TCPSTACK_SEG_RST) {
-		/* The RST closes the subflow (CLOSED follows): its options
-		 * are only counted, nothing may act on the subflow now. */
-		if (sub == MPTCP_SUB_TCPRST)
+		/* The RST closes the subflow (CLOSED follows): nothing may
+		 * act on the subflow now; what its options say is noted and
+		 * acted on at CLOSED. */
+		if (sub == MPTCP_SUB_TCPRST) {
 			mptcp_count(st, MPTCP_MIB_TCPRST_RX);
+			sf->peer_refused = !(o.tcprst.flags & MPTCP_RST_T);
+		} else if (sub == MPTCP_SUB_FASTCLOSE && m != NULL && !m->fallback &&
+			   o.fastclose.rcv_key == m->local_key) {
+			/* RFC 8684 3.5: MP_FASTCLOSE on a RST of every
+			 * subflow; this one is enough to know */
+			mptcp_count(st, MPTCP_MIB_FASTCLOSE_RX);
+			sf->peer_fastclose = true;
+		}
 		goto out;
 	}
 	if (kind == TCPSTACK_SEG_FIN && sub == MPTCP_SUB_DSS)
@@ -1149,6 +1158,8 @@ static void sf_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_even
 				m->fin_acked = true;
 			}
 			mptcp_sock_subflow_gone(m, sf, err, now);
+			if (sf->peer_fastclose && !m->dead)
+				mptcp_sock_done(m, ECONNRESET); /* the whole connection */
 		}
 		sf_kill(sf);
 		break;

@@ -822,10 +822,72 @@ static int mg_join_refused(struct rte_mempool *pool, bool verbose)
 	return mg_fini(&g, pool, verbose);
 }
 
+/* B's address on path 1 is gone before A connects. */
+static void mg_b_removes_path1(struct mg *g)
+{
+	MG_CHECK(g, mptcp_stack_remove_addr(g->st[1], 2, g->sim.now) == 0);
+}
+
+/* (d) A join refused for good (MP_TCPRST without T: B removed that
+ * address) is not tried again, where a transient refusal is retried with
+ * backoff (as in "join refused"). */
+static int mg_refused_for_good(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+
+	if (mg_init(&g, pool, "join refused for good", 3, &mg_link, 4u << 20, 0,
+		    mg_b_removes_path1) != 0) {
+		printf("sim_mptcp: join refused for good: setup failed\n");
+		return 1;
+	}
+	mg_run(&g, 0);
+	MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_TCPRST_TX) == 1);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_TCPRST_RX) == 1);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_PATH_REFUSED) == 1);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_JOIN_TX) == 2); /* path 1 once, path 2 once */
+	MG_CHECK(&g, g.a.max_subflows == 2);
+	return mg_fini(&g, pool, verbose);
+}
+
+/* (e) A aborts mid-transfer: MP_FASTCLOSE on the RST of every subflow;
+ * B ends the whole connection at the first (ECONNRESET), not subflow by
+ * subflow: paths 1 and 2 are down at that moment, so only path 0's RST
+ * arrives, and B's subflows on the others would otherwise linger. */
+static int mg_fastclose(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+
+	if (mg_init(&g, pool, "fastclose", 3, &mg_link, 8u << 20, 0, NULL) != 0) {
+		printf("sim_mptcp: fastclose: setup failed\n");
+		return 1;
+	}
+	mg_run(&g, 1000 * SIM_MS);
+	MG_CHECK(&g, mg_subflows(&g, 1) == 3);
+	sim_path_down(&g.sim, 1, true);
+	sim_path_down(&g.sim, 2, true);
+	mptcp_abort(g.a.m, g.sim.now);
+	g.a.m = NULL;
+	g.a.closed = true; /* no event follows an abort */
+	mg_run(&g, 1100 * SIM_MS);
+	MG_CHECK(&g, g.b.closed && g.b.close_err == ECONNRESET);
+	MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_FASTCLOSE_RX) >= 1);
+	MG_CHECK(&g, mptcp_stack_conn_count(g.st[1]) == 0);
+	if (g.failed || verbose)
+		printf("sim_mptcp: fastclose: b closed %d err %d, fastclose_rx %" PRIu64 "\n",
+		       g.b.closed, g.b.close_err, mg_mib(&g, 1, MPTCP_MIB_FASTCLOSE_RX));
+	mptcp_stack_destroy(g.st[0]);
+	mptcp_stack_destroy(g.st[1]);
+	sim_fini(&g.sim);
+	MG_CHECK(&g, rte_mempool_in_use_count(pool) == 0);
+	printf("sim_mptcp: fastclose: %s\n", g.failed ? "FAIL" : "ok");
+	return g.failed;
+}
+
 static unsigned mg_all(struct rte_mempool *pool, bool verbose)
 {
 	return (unsigned)(mg_remove_addr(pool, verbose) + mg_backup(pool, verbose) +
-			  mg_backup_from_start(pool, verbose) + mg_join_refused(pool, verbose));
+			  mg_backup_from_start(pool, verbose) + mg_join_refused(pool, verbose) +
+			  mg_refused_for_good(pool, verbose) + mg_fastclose(pool, verbose));
 }
 
 int main(void)
