@@ -169,7 +169,10 @@ head -c $((8 << 20)) "$TB_DIR/blob" | tb_exec ra socat -u - "TCP:$BOX:5001"
 sleep 1
 kill -INT "$cap_pid" 2>/dev/null || true
 wait "$cap_pid" 2>/dev/null || true
-tshark -r "$TB_DIR/cap.pcapng" -q -z expert,error >"$TB_DIR/expert.txt" 2>&1 || true
+# The payload is random bytes: decoded as plain data, else a heuristic
+# dissector (Thrift) now and then takes it for its own and reports errors
+# of its own protocol.
+tshark -r "$TB_DIR/cap.pcapng" -d tcp.port==5001,data -q -z expert,error >"$TB_DIR/expert.txt" 2>&1 || true
 tb_check "tshark: no malformed segments or expert errors in $(tshark -r "$TB_DIR/cap.pcapng" 2>/dev/null | wc -l) frames" \
 	sh -c "! grep -iE 'malformed|^ *Error' '$TB_DIR/expert.txt'"
 
