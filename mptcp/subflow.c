@@ -938,14 +938,20 @@ static void hold_done(struct mptcp_subflow *sf, struct mptcp_sock *m, const stru
  * it delivered: the peer fell back (Linux does when the first ACK it sees
  * from us has no DSS: a middlebox strips our options). RFC 8684 3.7 lets
  * a lone subflow fall back; the stream goes on as plain TCP from here. */
+/* Plain TCP from the next unread byte of @sf on, which is data rcv_nxt. */
+static void fallback_here(struct mptcp_subflow *sf, struct mptcp_sock *m)
+{
+	mptcp_sock_fallback(m, MPTCP_MIB_FALLBACK_NO_DSS);
+	sf->fb_seq = sf->rx_seq;
+	sf->fb_dsn = m->rcv_nxt;
+}
+
 static bool late_fallback(struct mptcp_subflow *sf, struct mptcp_sock *m)
 {
 	if (m->subflows_ever > 1 || sf->join || sf->rx.n != 0 || sf->hold != NULL ||
 	    sf->rx_end_dsn != m->rcv_nxt)
 		return false;
-	mptcp_sock_fallback(m, MPTCP_MIB_FALLBACK_NO_DSS);
-	sf->fb_seq = sf->rx_seq;
-	sf->fb_dsn = m->rcv_nxt;
+	fallback_here(sf, m);
 	return true;
 }
 
@@ -973,9 +979,7 @@ void mptcp_subflow_drain(struct mptcp_subflow *sf, uint64_t now)
 				/* Data but never a DSS: options are stripped on
 				 * the way to us. Plain TCP, both ways (the peer
 				 * sees ours stop too). */
-				mptcp_sock_fallback(m, MPTCP_MIB_FALLBACK_NO_DSS);
-				sf->fb_seq = sf->rx_seq;
-				sf->fb_dsn = m->rcv_nxt;
+				fallback_here(sf, m);
 			} else if (mp == NULL && late_fallback(sf, m)) {
 				/* delivered below, as plain TCP */
 			} else if (mp == NULL) {
