@@ -43,6 +43,8 @@
 #define CFG_ADDR_LEN_MAX 63 /* longest address string accepted */
 #define CFG_BT_MAX 16 /* libcyaml backtrace frames kept */
 #define CFG_FILE_MAX (1u << 20) /* largest configuration file read */
+#define CFG_KEY_FILE_MAX 4096 /* largest key file read */
+#define CFG_SPACE " \t\r\n\v\f" /* around a key in its file */
 #define CFG_ROOT_KEY "(document)"
 #define CFG_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
@@ -182,6 +184,46 @@ struct raw_service {
 	char *mptcp;
 	char *scheduler;
 };
+
+struct raw_path {
+	char *name;
+	char *local;
+	char *remote;
+	char *backup;
+};
+
+struct raw_peer {
+	char *name;
+	char *kind;
+	char *port;
+	char *psk;
+	char *psk_file;
+	char *scheduler;
+	char *cc;
+	struct raw_path *paths;
+	unsigned paths_count;
+	char *listen;
+	char *backend;
+};
+
+struct raw_rule {
+	char *name;
+	char *dst;
+	char *src;
+	char *dport;
+	char *sport;
+	char *action;
+	char *peer;
+};
+
+struct raw_proxy {
+	char *port;
+	char *max_connections;
+	char *buffer;
+	char *connect_timeout_ms;
+	char *idle_timeout_s;
+};
+
 struct raw_config {
 	struct raw_eal eal;
 	struct raw_port *ports;
@@ -190,6 +232,13 @@ struct raw_config {
 	unsigned addresses_count;
 	struct raw_service *services;
 	unsigned services_count;
+	struct raw_peer *peers;
+	unsigned peers_count;
+	struct raw_rule *rules;
+	unsigned rules_count;
+	char **served;
+	unsigned served_count;
+	struct raw_proxy proxy;
 	struct raw_workers workers;
 	struct raw_mempool mempool;
 	struct raw_arp arp;
@@ -288,6 +337,65 @@ static const cyaml_schema_value_t service_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_service, service_fields),
 };
 
+static const cyaml_schema_field_t path_fields[] = {
+	STR("name", CYAML_FLAG_DEFAULT, struct raw_path, name, 1, MGMT_NAME_MAX - 1),
+	STR("local", CYAML_FLAG_DEFAULT, struct raw_path, local, 1, MGMT_NAME_MAX - 1),
+	STR("remote", CYAML_FLAG_OPTIONAL, struct raw_path, remote, 0, CFG_ADDR_LEN_MAX),
+	STR("backup", CYAML_FLAG_OPTIONAL, struct raw_path, backup, 0, CFG_NUM_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t path_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_path, path_fields),
+};
+
+static const cyaml_schema_field_t peer_fields[] = {
+	STR("name", CYAML_FLAG_DEFAULT, struct raw_peer, name, 1, MGMT_NAME_MAX - 1),
+	STR("kind", CYAML_FLAG_OPTIONAL, struct raw_peer, kind, 1, CFG_NUM_LEN_MAX),
+	NUM("port", struct raw_peer, port),
+	STR("psk", CYAML_FLAG_OPTIONAL, struct raw_peer, psk, 1, CFG_NUM_LEN_MAX),
+	STR("psk_file", CYAML_FLAG_OPTIONAL, struct raw_peer, psk_file, 1, MGMT_FILE_MAX - 1),
+	STR("scheduler", CYAML_FLAG_OPTIONAL, struct raw_peer, scheduler, 1, 15),
+	STR("cc", CYAML_FLAG_OPTIONAL, struct raw_peer, cc, 1, 15),
+	CYAML_FIELD_SEQUENCE("paths", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_peer,
+			     paths, &path_schema, 0, MGMT_PATHS_MAX),
+	NUM("listen", struct raw_peer, listen),
+	STR("backend", CYAML_FLAG_OPTIONAL, struct raw_peer, backend, 0, CFG_ADDR_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t peer_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_peer, peer_fields),
+};
+
+static const cyaml_schema_field_t rule_fields[] = {
+	STR("name", CYAML_FLAG_DEFAULT, struct raw_rule, name, 1, MGMT_NAME_MAX - 1),
+	STR("dst", CYAML_FLAG_DEFAULT, struct raw_rule, dst, 0, CFG_ADDR_LEN_MAX),
+	STR("src", CYAML_FLAG_OPTIONAL, struct raw_rule, src, 0, CFG_ADDR_LEN_MAX),
+	NUM("dport", struct raw_rule, dport),
+	NUM("sport", struct raw_rule, sport),
+	STR("action", CYAML_FLAG_DEFAULT, struct raw_rule, action, 0, CFG_NUM_LEN_MAX),
+	STR("peer", CYAML_FLAG_OPTIONAL, struct raw_rule, peer, 1, MGMT_NAME_MAX - 1),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t rule_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_rule, rule_fields),
+};
+
+static const cyaml_schema_value_t prefix_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CFG_ADDR_LEN_MAX),
+};
+
+static const cyaml_schema_field_t proxy_fields[] = {
+	NUM("port", struct raw_proxy, port),
+	NUM("max_connections", struct raw_proxy, max_connections),
+	NUM("buffer", struct raw_proxy, buffer),
+	NUM("connect_timeout_ms", struct raw_proxy, connect_timeout_ms),
+	NUM("idle_timeout_s", struct raw_proxy, idle_timeout_s),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING("eal", CYAML_FLAG_DEFAULT, struct raw_config, eal, eal_fields),
 	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_config, ports, &port_schema, 1,
@@ -296,6 +404,13 @@ static const cyaml_schema_field_t top_fields[] = {
 			     struct raw_config, addresses, &addr_schema, 0, MGMT_ADDRS_MAX),
 	CYAML_FIELD_SEQUENCE("services", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			     struct raw_config, services, &service_schema, 0, MGMT_SERVICES_MAX),
+	CYAML_FIELD_SEQUENCE("peers", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_config,
+			     peers, &peer_schema, 0, MGMT_PEERS_MAX),
+	CYAML_FIELD_SEQUENCE("rules", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_config,
+			     rules, &rule_schema, 0, MGMT_RULES_MAX),
+	CYAML_FIELD_SEQUENCE("served", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct raw_config,
+			     served, &prefix_schema, 0, MGMT_PREFIXES_MAX),
+	CYAML_FIELD_MAPPING("proxy", CYAML_FLAG_OPTIONAL, struct raw_config, proxy, proxy_fields),
 	CYAML_FIELD_MAPPING("workers", CYAML_FLAG_OPTIONAL, struct raw_config, workers,
 			    workers_fields),
 	CYAML_FIELD_MAPPING("mempool", CYAML_FLAG_OPTIONAL, struct raw_config, mempool,
@@ -656,9 +771,283 @@ static int cfg_text(const struct cfg_ctx *c, const char *key, const char *s, cha
 	return 0;
 }
 
+static const char *const role_names[] = {
+	[MGMT_PORT_INSIDE] = "inside",
+	[MGMT_PORT_OUTSIDE] = "outside",
+	[MGMT_PORT_WAN] = "wan",
+};
+
+static const char *const peer_kind_names[] = {
+	[MGMT_PEER_GATEWAY] = "gateway",
+	[MGMT_PEER_MPTCP_SERVER] = "mptcp-server",
+	[MGMT_PEER_MPTCP_CLIENTS] = "mptcp-clients",
+};
+
+/* Congestion controls; those from index CFG_CC_COUPLED on couple MPTCP
+ * subflows. The same names as tcpstack_cc_known() (test_config checks). */
+static const char *const cc_names[] = { "cubic", "newreno", "reno", "lia", "olia" };
+#define CFG_CC_COUPLED 3
+
+static const char *const scheduler_names[] = { "roundrobin", "minrtt", "redundant" };
+
+#define CFG_COUNT(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
+
 static const char *role_name(enum mgmt_port_role r)
 {
-	return r == MGMT_PORT_INSIDE ? "inside" : r == MGMT_PORT_OUTSIDE ? "outside" : "wan";
+	return role_names[r];
+}
+
+/* One of @n names, its index in @out; else "unknown value 'x' (a|b|c)". */
+static int cfg_enum(const struct cfg_ctx *c, const char *key, const char *s,
+		    const char *const *names, unsigned n, unsigned *out)
+{
+	char show[CFG_SHOW_MAX + 4], list[128];
+	size_t len = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	list[0] = '\0';
+	for (unsigned i = 0; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? "|" : "",
+					names[i]);
+	return cfg_fail(c, key, "unknown value '%s' (%s)", cfg_show(show, s), list);
+}
+
+/* Index of the entry named @name among @n whose names lie @stride bytes
+ * apart from @first, or -1. */
+static int cfg_find(const char *first, size_t stride, unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(first + i * stride, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* KEY names an entry of another section (a @noun, among @n as cfg_find()
+ * takes them): required, and it must exist. Its index goes to @out. */
+static int cfg_ref(const struct cfg_ctx *c, const char *key, const char *noun, const char *s,
+		   const char *first, size_t stride, unsigned n, uint16_t *out)
+{
+	char show[CFG_SHOW_MAX + 4];
+	int k;
+
+	if (!s)
+		return cfg_fail(c, key, "required key missing");
+	k = cfg_find(first, stride, n, s);
+	if (k < 0)
+		return cfg_fail(c, key, "no %s named '%s'", noun, cfg_show(show, s));
+	*out = (uint16_t)k;
+	return 0;
+}
+
+/* The whole string is one IPv4 address; @ip in host order. */
+static int cfg_ipv4(const struct cfg_ctx *c, const char *key, const char *s, uint32_t *ip)
+{
+	char show[CFG_SHOW_MAX + 4];
+	const char *e = cfg_parse_ipv4(s, ip);
+
+	if (!e || *e)
+		return cfg_fail(c, key, "'%s' is not an IPv4 address (a.b.c.d)", cfg_show(show, s));
+	return 0;
+}
+
+/* "a.b.c.d:port", the port 1..65535; @ip in network order. */
+static int cfg_ipv4_port(const struct cfg_ctx *c, const char *key, const char *s, uint32_t *ip,
+			 uint16_t *port)
+{
+	char show[CFG_SHOW_MAX + 4];
+	const char *p = cfg_parse_ipv4(s, ip);
+	unsigned v;
+
+	if (!p || *p != ':')
+		return cfg_fail(c, key, "'%s' is not a.b.c.d:port", cfg_show(show, s));
+	if (cfg_uint(c, key, p + 1, 1, 65535, false, 0, &v) < 0)
+		return -1;
+	*ip = htonl(*ip);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/*
+ * An IPv4 or IPv6 prefix, "address/len" (inet_pton() syntax, len decimal),
+ * or a bare address: a host (/32, /128). Bits set past the length are an
+ * error, not silently cleared: 198.18.2.1/24 is a typo for one or the other.
+ */
+static int cfg_prefix(const struct cfg_ctx *c, const char *key, const char *s,
+		      struct mgmt_prefix *out)
+{
+	char show[CFG_SHOW_MAX + 4], a[INET6_ADDRSTRLEN], net[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	struct mgmt_prefix pf = { 0 };
+	unsigned max, len = 0;
+	bool host_bits = false;
+
+	if (n >= sizeof(a))
+		goto syntax;
+	memcpy(a, s, n);
+	a[n] = '\0';
+	pf.family = strchr(a, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(pf.family, a, pf.addr) != 1)
+		goto syntax;
+	max = pf.family == AF_INET ? 32 : 128;
+	len = max;
+	if (slash) {
+		const char *p = slash + 1;
+		size_t digits = strspn(p, "0123456789");
+
+		if (digits == 0 || p[digits] != '\0')
+			goto syntax;
+		len = 0;
+		for (size_t i = 0; i < digits; i++)
+			if (len <= max)
+				len = len * 10 + (unsigned)(p[i] - '0');
+		if (len > max)
+			return cfg_fail(c, key, "prefix length %s is out of range (0..%u)",
+					cfg_show(show, p), max);
+	}
+	pf.len = (uint8_t)len;
+	for (unsigned i = 0; i < max / 8; i++) {
+		unsigned keep = len >= 8 * (i + 1) ? 8 : len > 8 * i ? len - 8 * i : 0;
+		uint8_t mask = (uint8_t)(0xff00u >> keep);
+
+		host_bits |= (pf.addr[i] & (uint8_t)~mask) != 0;
+		pf.addr[i] &= mask;
+	}
+	if (host_bits) {
+		inet_ntop(pf.family, pf.addr, net, sizeof(net));
+		return cfg_fail(c, key, "'%s' has bits set past its length (the prefix is %s/%u)",
+				cfg_show(show, s), net, len);
+	}
+	*out = pf;
+	return 0;
+
+syntax:
+	return cfg_fail(c, key, "'%s' is not an IPv4 or IPv6 prefix (address or address/len)",
+			cfg_show(show, s));
+}
+
+/* A port "80" or an inclusive range "8000-8080", 0..65535; absent: any. */
+static int cfg_port_range(const struct cfg_ctx *c, const char *key, const char *s, bool *has,
+			  uint16_t *lo, uint16_t *hi)
+{
+	char show[CFG_SHOW_MAX + 4];
+	unsigned long v[2] = { 0, 0 };
+	const char *p = s;
+	unsigned k = 0;
+
+	if (!s)
+		return 0;
+	for (;;) {
+		size_t digits = strspn(p, "0123456789");
+
+		if (digits == 0 || k == 2)
+			goto syntax;
+		for (size_t i = 0; i < digits; i++)
+			if (v[k] <= 65535)
+				v[k] = v[k] * 10 + (unsigned long)(p[i] - '0');
+		if (v[k] > 65535)
+			return cfg_fail(c, key, "'%s' is out of range (ports are 0..65535)",
+					cfg_show(show, s));
+		p += digits;
+		k++;
+		if (*p == '\0')
+			break;
+		if (*p++ != '-')
+			goto syntax;
+	}
+	if (k == 1)
+		v[1] = v[0];
+	if (v[0] > v[1])
+		return cfg_fail(c, key, "'%s' is an empty range (lo-hi with lo <= hi)",
+				cfg_show(show, s));
+	*has = true;
+	*lo = (uint16_t)v[0];
+	*hi = (uint16_t)v[1];
+	return 0;
+
+syntax:
+	return cfg_fail(c, key, "'%s' is not a port or a port range (0..65535, or lo-hi)",
+			cfg_show(show, s));
+}
+
+static int cfg_hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A pre-shared key as hex text, s[0..n): MGMT_PSK_MIN..MGMT_PSK_MAX bytes.
+ * @from: NULL for a key written in the configuration, else the path of the
+ * file it was read from. No message quotes the key.
+ */
+static int cfg_hex_key(const struct cfg_ctx *c, const char *key, const char *from, const char *s,
+		       size_t n, uint8_t *out, unsigned *out_len)
+{
+	char pre[MGMT_FILE_MAX + 8] = "";
+
+	if (from)
+		snprintf(pre, sizeof(pre), "'%s': ", from);
+	for (size_t i = 0; i < n; i++)
+		if (cfg_hex_digit(s[i]) < 0)
+			return cfg_fail(c, key,
+					"%scharacter %zu of the key is not a hex digit "
+					"(0-9 a-f A-F)",
+					pre, i + 1);
+	if (n % 2)
+		return cfg_fail(c, key, "%san odd number of hex digits (%zu): two make a byte", pre,
+				n);
+	if (n < 2 * MGMT_PSK_MIN || n > 2 * MGMT_PSK_MAX)
+		return cfg_fail(c, key,
+				"%sa key of %zu bytes is out of range (%d..%d bytes, "
+				"%d..%d hex digits)",
+				pre, n / 2, MGMT_PSK_MIN, MGMT_PSK_MAX, 2 * MGMT_PSK_MIN,
+				2 * MGMT_PSK_MAX);
+	for (size_t i = 0; i < n; i += 2)
+		out[i / 2] = (uint8_t)(cfg_hex_digit(s[i]) << 4 | cfg_hex_digit(s[i + 1]));
+	*out_len = (unsigned)(n / 2);
+	return 0;
+}
+
+/* Congestion control; the coupled ones (lia, olia) only over MPTCP. */
+static int cfg_cc(const struct cfg_ctx *c, const char *key, const char *s, bool mptcp, char out[16])
+{
+	unsigned k;
+
+	if (!s)
+		return 0;
+	if (cfg_enum(c, key, s, cc_names, CFG_COUNT(cc_names), &k) < 0)
+		return -1;
+	if (k >= CFG_CC_COUPLED && !mptcp)
+		return cfg_fail(c, key, "'%s' couples MPTCP subflows: needs mptcp: true", s);
+	snprintf(out, 16, "%s", s);
+	return 0;
+}
+
+/* MPTCP packet scheduler. */
+static int cfg_scheduler(const struct cfg_ctx *c, const char *key, const char *s, bool mptcp,
+			 char out[16])
+{
+	unsigned k;
+
+	if (!s)
+		return 0;
+	if (cfg_enum(c, key, s, scheduler_names, CFG_COUNT(scheduler_names), &k) < 0)
+		return -1;
+	if (!mptcp)
+		return cfg_fail(c, key, "a packet scheduler is for MPTCP: needs mptcp: true");
+	snprintf(out, 16, "%s", s);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -687,16 +1076,17 @@ static int cfg_entry_name(const struct cfg_ctx *c, const char *section, const ch
 			  unsigned i, const char *raw, char *out, const char *first, size_t stride)
 {
 	char key[64];
+	int j;
 
 	snprintf(key, sizeof(key), "%s[%u].name", section, i);
 	if (!raw)
 		return cfg_fail(c, key, "required key missing");
 	if (cfg_name(c, key, raw, out) < 0)
 		return -1;
-	for (unsigned j = 0; j < i; j++)
-		if (strcmp(first + j * stride, out) == 0)
-			return cfg_fail(c, key, "duplicate %s name '%s' (also %s[%u])", noun, out,
-					section, j);
+	j = cfg_find(first, stride, i, out);
+	if (j >= 0)
+		return cfg_fail(c, key, "duplicate %s name '%s' (also %s[%d])", noun, out, section,
+				j);
 	return 0;
 }
 
@@ -727,18 +1117,9 @@ static int cfg_ports(const struct cfg_ctx *c, const struct raw_config *r, struct
 		snprintf(key, sizeof(key), "ports[%u].role", i);
 		if (!rp->role)
 			return cfg_fail(c, key, "required key missing");
-		if (strcmp(rp->role, "inside") == 0) {
-			p->role = MGMT_PORT_INSIDE;
-		} else if (strcmp(rp->role, "outside") == 0) {
-			p->role = MGMT_PORT_OUTSIDE;
-		} else if (strcmp(rp->role, "wan") == 0) {
-			p->role = MGMT_PORT_WAN;
-		} else {
-			char show[CFG_SHOW_MAX + 4];
-
-			return cfg_fail(c, key, "unknown value '%s' (inside|outside|wan)",
-					cfg_show(show, rp->role));
-		}
+		if (cfg_enum(c, key, rp->role, role_names, CFG_COUNT(role_names), &v) < 0)
+			return -1;
+		p->role = (enum mgmt_port_role)v;
 		if (p->role != MGMT_PORT_WAN) {
 			if (first[p->role] >= 0)
 				return cfg_fail(c, key,
@@ -780,22 +1161,20 @@ static int cfg_addr(const struct cfg_ctx *c, unsigned i, const struct raw_addr *
 	char key[64], show[CFG_SHOW_MAX + 4];
 	uint32_t ip, gw, mask;
 	const char *s;
-	int port;
+	uint16_t port;
 
 	if (cfg_entry_name(c, "addresses", "address", i, ra->name, a->name, cfg->addrs[0].name,
 			   sizeof(cfg->addrs[0])) < 0)
 		return -1;
 
 	snprintf(key, sizeof(key), "addresses[%u].port", i);
-	if (!ra->port)
-		return cfg_fail(c, key, "required key missing");
-	port = mgmt_config_port_index(cfg, ra->port);
-	if (port < 0)
-		return cfg_fail(c, key, "no port named '%s'", cfg_show(show, ra->port));
+	if (cfg_ref(c, key, "port", ra->port, cfg->ports[0].name, sizeof(cfg->ports[0]),
+		    cfg->n_ports, &port) < 0)
+		return -1;
 	if (cfg->ports[port].role != MGMT_PORT_OUTSIDE && cfg->ports[port].role != MGMT_PORT_WAN)
 		return cfg_fail(c, key, "port '%s' has role %s (must be outside or wan)",
 				cfg->ports[port].name, role_name(cfg->ports[port].role));
-	a->port = (uint16_t)port;
+	a->port = port;
 
 	snprintf(key, sizeof(key), "addresses[%u].address", i);
 	if (!ra->address)
@@ -836,10 +1215,8 @@ static int cfg_addr(const struct cfg_ctx *c, unsigned i, const struct raw_addr *
 
 	if (ra->gateway) {
 		snprintf(key, sizeof(key), "addresses[%u].gateway", i);
-		s = cfg_parse_ipv4(ra->gateway, &gw);
-		if (!s || *s)
-			return cfg_fail(c, key, "'%s' is not an IPv4 address (a.b.c.d)",
-					cfg_show(show, ra->gateway));
+		if (cfg_ipv4(c, key, ra->gateway, &gw) < 0)
+			return -1;
 		if ((gw & mask) != (ip & mask))
 			return cfg_fail(c, key, "%s is outside the address's prefix %s",
 					ra->gateway, ra->address);
@@ -889,7 +1266,7 @@ static int cfg_service(const struct cfg_ctx *c, unsigned i, const struct raw_ser
 		[MGMT_SVC_ECHO] = "echo", [MGMT_SVC_SINK] = "sink", [MGMT_SVC_SOURCE] = "source"
 	};
 	struct mgmt_service *sv = &cfg->services[i];
-	char key[64], show[CFG_SHOW_MAX + 4];
+	char key[64];
 	unsigned v;
 
 	if (cfg_entry_name(c, "services", "service", i, rs->name, sv->name, cfg->services[0].name,
@@ -898,14 +1275,9 @@ static int cfg_service(const struct cfg_ctx *c, unsigned i, const struct raw_ser
 	snprintf(key, sizeof(key), "services[%u].kind", i);
 	if (!rs->kind)
 		return cfg_fail(c, key, "required key missing");
-	unsigned k;
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-		if (strcmp(rs->kind, kinds[k]) == 0)
-			break;
-	if (k == sizeof(kinds) / sizeof(kinds[0]))
-		return cfg_fail(c, key, "unknown value '%s' (echo|sink|source)",
-				cfg_show(show, rs->kind));
-	sv->kind = (enum mgmt_service_kind)k;
+	if (cfg_enum(c, key, rs->kind, kinds, CFG_COUNT(kinds), &v) < 0)
+		return -1;
+	sv->kind = (enum mgmt_service_kind)v;
 
 	snprintf(key, sizeof(key), "services[%u]", i);
 	if ((rs->listen != NULL) == (rs->connect != NULL))
@@ -921,25 +1293,15 @@ static int cfg_service(const struct cfg_ctx *c, unsigned i, const struct raw_ser
 			if (cfg->services[j].listen_port == sv->listen_port)
 				return cfg_fail(c, key, "port %u is also services[%u]'s", v, j);
 	} else {
-		uint32_t ip;
 		snprintf(key, sizeof(key), "services[%u].connect", i);
-		const char *p = cfg_parse_ipv4(rs->connect, &ip);
-		if (!p || *p != ':' || cfg_uint(c, key, p + 1, 1, 65535, false, 0, &v) < 0)
-			return p && *p == ':' ? -1
-					      : cfg_fail(c, key, "'%s' is not a.b.c.d:port",
-							 cfg_show(show, rs->connect));
-		sv->connect_ip = htonl(ip);
-		sv->connect_port = (uint16_t)v;
+		if (cfg_ipv4_port(c, key, rs->connect, &sv->connect_ip, &sv->connect_port) < 0)
+			return -1;
 	}
 	snprintf(key, sizeof(key), "services[%u].from", i);
 	if (rs->from) {
-		int a = -1;
-		for (unsigned j = 0; j < cfg->n_addrs; j++)
-			if (strcmp(cfg->addrs[j].name, rs->from) == 0)
-				a = (int)j;
-		if (a < 0)
-			return cfg_fail(c, key, "no address named '%s'", cfg_show(show, rs->from));
-		sv->from_addr = (uint16_t)a;
+		if (cfg_ref(c, key, "address", rs->from, cfg->addrs[0].name, sizeof(cfg->addrs[0]),
+			    cfg->n_addrs, &sv->from_addr) < 0)
+			return -1;
 	} else if (cfg->n_addrs == 0) {
 		return cfg_fail(c, key, "services need an address of the box ('addresses')");
 	}
@@ -958,42 +1320,323 @@ static int cfg_service(const struct cfg_ctx *c, unsigned i, const struct raw_ser
 	snprintf(key, sizeof(key), "services[%u].mptcp", i);
 	if (cfg_bool(c, key, rs->mptcp, false, &sv->mptcp) < 0)
 		return -1;
-	if (rs->cc) {
-		snprintf(key, sizeof(key), "services[%u].cc", i);
-		bool coupled = strcmp(rs->cc, "lia") == 0 || strcmp(rs->cc, "olia") == 0;
-		if (strcmp(rs->cc, "cubic") != 0 && strcmp(rs->cc, "newreno") != 0 &&
-		    strcmp(rs->cc, "reno") != 0 && !coupled)
-			return cfg_fail(c, key, "unknown value '%s' (cubic|newreno|reno|lia|olia)",
-					cfg_show(show, rs->cc));
-		if (coupled && !sv->mptcp)
-			return cfg_fail(c, key, "'%s' couples MPTCP subflows: needs mptcp: true",
-					rs->cc);
-		snprintf(sv->cc, sizeof(sv->cc), "%s", rs->cc);
-	}
-	if (rs->scheduler) {
-		snprintf(key, sizeof(key), "services[%u].scheduler", i);
-		if (strcmp(rs->scheduler, "roundrobin") != 0 &&
-		    strcmp(rs->scheduler, "minrtt") != 0 && strcmp(rs->scheduler, "redundant") != 0)
-			return cfg_fail(c, key, "unknown value '%s' (roundrobin|minrtt|redundant)",
-					cfg_show(show, rs->scheduler));
-		if (!sv->mptcp)
-			return cfg_fail(c, key,
-					"a packet scheduler is for MPTCP: needs mptcp: true");
-		snprintf(sv->scheduler, sizeof(sv->scheduler), "%s", rs->scheduler);
-	}
+	snprintf(key, sizeof(key), "services[%u].cc", i);
+	if (cfg_cc(c, key, rs->cc, sv->mptcp, sv->cc) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "services[%u].scheduler", i);
+	if (cfg_scheduler(c, key, rs->scheduler, sv->mptcp, sv->scheduler) < 0)
+		return -1;
 	cfg->n_services = i + 1;
+	return 0;
+}
+
+static int cfg_not_for(const struct cfg_ctx *c, const char *key, enum mgmt_peer_kind kind,
+		       const char *why)
+{
+	return cfg_fail(c, key, "not for a peer of kind %s (%s)", peer_kind_names[kind], why);
+}
+
+/* A file named in the configuration; a relative path is taken from the
+ * directory of the configuration file (c->name). Nothing is opened here. */
+static int cfg_file_path(const struct cfg_ctx *c, const char *key, const char *s,
+			 char out[MGMT_FILE_MAX])
+{
+	const char *slash = strrchr(c->name, '/');
+	int dir = s[0] != '/' && slash ? (int)(slash - c->name + 1) : 0;
+	int k;
+
+	if (cfg_text(c, key, s, out, MGMT_FILE_MAX) < 0)
+		return -1;
+	k = snprintf(out, MGMT_FILE_MAX, "%.*s%s", dir, c->name, s);
+	if (k < 0 || k >= MGMT_FILE_MAX)
+		return cfg_fail(c, key,
+				"too long once taken from the configuration file's directory "
+				"(at most %d characters)",
+				MGMT_FILE_MAX - 1);
+	return 0;
+}
+
+/* A gateway's pre-shared key: exactly one of psk and psk_file (read later,
+ * by mgmt_config_load()). The other kinds take none. */
+static int cfg_peer_key(const struct cfg_ctx *c, unsigned i, const struct raw_peer *rp,
+			struct mgmt_peer *p)
+{
+	char key[64];
+
+	if (p->kind != MGMT_PEER_GATEWAY) {
+		if (!rp->psk && !rp->psk_file)
+			return 0;
+		snprintf(key, sizeof(key), "peers[%u].%s", i, rp->psk ? "psk" : "psk_file");
+		return cfg_not_for(c, key, p->kind, "a key is only for a gateway");
+	}
+	snprintf(key, sizeof(key), "peers[%u]", i);
+	if ((rp->psk != NULL) == (rp->psk_file != NULL))
+		return cfg_fail(c, key,
+				"a gateway needs exactly one of 'psk' (hex) and 'psk_file'");
+	if (rp->psk) {
+		snprintf(key, sizeof(key), "peers[%u].psk", i);
+		return cfg_hex_key(c, key, NULL, rp->psk, strlen(rp->psk), p->psk, &p->psk_len);
+	}
+	snprintf(key, sizeof(key), "peers[%u].psk_file", i);
+	return cfg_file_path(c, key, rp->psk_file, p->psk_file);
+}
+
+static int cfg_path(const struct cfg_ctx *c, unsigned i, unsigned j, const struct raw_path *rq,
+		    struct mgmt_config *cfg)
+{
+	struct mgmt_peer *p = &cfg->peers[i];
+	struct mgmt_path *q = &p->paths[j];
+	char section[32], key[64];
+	uint32_t ip;
+
+	snprintf(section, sizeof(section), "peers[%u].paths", i);
+	if (cfg_entry_name(c, section, "path", j, rq->name, q->name, p->paths[0].name,
+			   sizeof(p->paths[0])) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "%s[%u].local", section, j);
+	if (cfg_ref(c, key, "address", rq->local, cfg->addrs[0].name, sizeof(cfg->addrs[0]),
+		    cfg->n_addrs, &q->local) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "%s[%u].remote", section, j);
+	if (rq->remote && p->kind == MGMT_PEER_MPTCP_SERVER)
+		return cfg_not_for(c, key, p->kind, "the destination is the intercepted SYN's");
+	if (!rq->remote && p->kind == MGMT_PEER_GATEWAY)
+		return cfg_fail(c, key, "required for a peer of kind gateway");
+	if (rq->remote) {
+		if (cfg_ipv4(c, key, rq->remote, &ip) < 0)
+			return -1;
+		if (ip == 0)
+			return cfg_fail(c, key, "0.0.0.0 is not a host address");
+		q->remote_ip = htonl(ip);
+	}
+	snprintf(key, sizeof(key), "%s[%u].backup", section, j);
+	return cfg_bool(c, key, rq->backup, false, &q->backup);
+}
+
+static int cfg_peer_paths(const struct cfg_ctx *c, unsigned i, const struct raw_peer *rp,
+			  struct mgmt_config *cfg)
+{
+	struct mgmt_peer *p = &cfg->peers[i];
+	char key[64];
+
+	snprintf(key, sizeof(key), "peers[%u].paths", i);
+	if (rp->paths_count > MGMT_PATHS_MAX)
+		return cfg_fail(c, key, "too many entries (at most %d)", MGMT_PATHS_MAX);
+	if (rp->paths_count == 0 && p->kind != MGMT_PEER_MPTCP_CLIENTS)
+		return cfg_fail(c, key, "a peer of kind %s needs 1..%d paths",
+				peer_kind_names[p->kind], MGMT_PATHS_MAX);
+	for (unsigned j = 0; j < rp->paths_count; j++)
+		if (cfg_path(c, i, j, &rp->paths[j], cfg) < 0)
+			return -1;
+	p->n_paths = rp->paths_count;
+	return 0;
+}
+
+/* mptcp-clients: the port they connect to, the TCP server they reach. */
+static int cfg_peer_clients(const struct cfg_ctx *c, unsigned i, const struct raw_peer *rp,
+			    struct mgmt_config *cfg)
+{
+	struct mgmt_peer *p = &cfg->peers[i];
+	char key[64];
+	unsigned v;
+
+	if (p->kind != MGMT_PEER_MPTCP_CLIENTS) {
+		if (!rp->listen && !rp->backend)
+			return 0;
+		snprintf(key, sizeof(key), "peers[%u].%s", i, rp->listen ? "listen" : "backend");
+		return cfg_not_for(c, key, p->kind, "only for mptcp-clients");
+	}
+	snprintf(key, sizeof(key), "peers[%u].listen", i);
+	if (!rp->listen)
+		return cfg_fail(c, key, "required for a peer of kind mptcp-clients");
+	if (cfg_uint(c, key, rp->listen, 1, 65535, false, 0, &v) < 0)
+		return -1;
+	for (unsigned j = 0; j < cfg->n_services; j++)
+		if (cfg->services[j].listen_port == v)
+			return cfg_fail(c, key, "port %u is also services[%u]'s", v, j);
+	if (cfg->proxy_port == v)
+		return cfg_fail(c, key, "port %u is also the proxy's (proxy.port)", v);
+	for (unsigned j = 0; j < i; j++)
+		if (cfg->peers[j].listen_port == v)
+			return cfg_fail(c, key, "port %u is also peers[%u]'s", v, j);
+	p->listen_port = (uint16_t)v;
+	snprintf(key, sizeof(key), "peers[%u].backend", i);
+	if (!rp->backend)
+		return cfg_fail(c, key, "required for a peer of kind mptcp-clients");
+	return cfg_ipv4_port(c, key, rp->backend, &p->backend_ip, &p->backend_port);
+}
+
+static int cfg_peer(const struct cfg_ctx *c, unsigned i, const struct raw_peer *rp,
+		    struct mgmt_config *cfg)
+{
+	struct mgmt_peer *p = &cfg->peers[i];
+	unsigned v = MGMT_PEER_GATEWAY;
+	char key[64];
+
+	if (cfg_entry_name(c, "peers", "peer", i, rp->name, p->name, cfg->peers[0].name,
+			   sizeof(cfg->peers[0])) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "peers[%u].kind", i);
+	if (rp->kind &&
+	    cfg_enum(c, key, rp->kind, peer_kind_names, CFG_COUNT(peer_kind_names), &v) < 0)
+		return -1;
+	p->kind = (enum mgmt_peer_kind)v;
+	snprintf(key, sizeof(key), "peers[%u].port", i);
+	if (p->kind != MGMT_PEER_GATEWAY && rp->port)
+		return cfg_not_for(c, key, p->kind, "the proxy port of another mpgw box");
+	if (p->kind == MGMT_PEER_GATEWAY) {
+		if (cfg_uint(c, key, rp->port, 1, 65535, false, cfg->proxy_port, &v) < 0)
+			return -1;
+		p->port = (uint16_t)v;
+	}
+	snprintf(key, sizeof(key), "peers[%u].scheduler", i);
+	if (cfg_scheduler(c, key, rp->scheduler, true, p->scheduler) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "peers[%u].cc", i);
+	if (cfg_cc(c, key, rp->cc, true, p->cc) < 0)
+		return -1;
+	if (cfg_peer_key(c, i, rp, p) < 0 || cfg_peer_paths(c, i, rp, cfg) < 0 ||
+	    cfg_peer_clients(c, i, rp, cfg) < 0)
+		return -1;
+	cfg->n_peers = i + 1;
+	return 0;
+}
+
+/* intercept: the peer's name (a gateway or an mptcp-server); others: none. */
+static int cfg_rule_peer(const struct cfg_ctx *c, unsigned i, const struct raw_rule *rr,
+			 struct mgmt_config *cfg, const char *action)
+{
+	struct mgmt_rule *u = &cfg->rules[i];
+	char key[64];
+
+	snprintf(key, sizeof(key), "rules[%u].peer", i);
+	if (u->action != MGMT_RULE_INTERCEPT) {
+		if (rr->peer)
+			return cfg_fail(c, key, "only for action intercept (not %s)", action);
+		return 0;
+	}
+	if (cfg_ref(c, key, "peer", rr->peer, cfg->peers[0].name, sizeof(cfg->peers[0]),
+		    cfg->n_peers, &u->peer) < 0)
+		return -1;
+	if (cfg->peers[u->peer].kind == MGMT_PEER_MPTCP_CLIENTS)
+		return cfg_fail(c, key,
+				"peer '%s' is of kind mptcp-clients, which connect to this box: "
+				"intercept to a gateway or an mptcp-server",
+				cfg->peers[u->peer].name);
+	return 0;
+}
+
+static int cfg_rule(const struct cfg_ctx *c, unsigned i, const struct raw_rule *rr,
+		    struct mgmt_config *cfg)
+{
+	static const char *const actions[] = {
+		[MGMT_RULE_INTERCEPT] = "intercept",
+		[MGMT_RULE_PASSTHROUGH] = "passthrough",
+		[MGMT_RULE_DENY] = "deny",
+	};
+	struct mgmt_rule *u = &cfg->rules[i];
+	char key[64];
+	unsigned v;
+
+	if (cfg_entry_name(c, "rules", "rule", i, rr->name, u->name, cfg->rules[0].name,
+			   sizeof(cfg->rules[0])) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "rules[%u].dst", i);
+	if (!rr->dst)
+		return cfg_fail(c, key, "required key missing");
+	if (cfg_prefix(c, key, rr->dst, &u->dst) < 0)
+		return -1;
+	if (rr->src) {
+		snprintf(key, sizeof(key), "rules[%u].src", i);
+		if (cfg_prefix(c, key, rr->src, &u->src) < 0)
+			return -1;
+		if (u->src.family != u->dst.family)
+			return cfg_fail(
+				c, key, "an IPv%d prefix, but dst is IPv%d (one family in a rule)",
+				u->src.family == AF_INET ? 4 : 6, u->dst.family == AF_INET ? 4 : 6);
+	}
+	snprintf(key, sizeof(key), "rules[%u].dport", i);
+	if (cfg_port_range(c, key, rr->dport, &u->has_dport, &u->dport_lo, &u->dport_hi) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "rules[%u].sport", i);
+	if (cfg_port_range(c, key, rr->sport, &u->has_sport, &u->sport_lo, &u->sport_hi) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "rules[%u].action", i);
+	if (!rr->action)
+		return cfg_fail(c, key, "required key missing");
+	if (cfg_enum(c, key, rr->action, actions, CFG_COUNT(actions), &v) < 0)
+		return -1;
+	u->action = (enum mgmt_rule_action)v;
+	if (cfg_rule_peer(c, i, rr, cfg, actions[v]) < 0)
+		return -1;
+	cfg->n_rules = i + 1;
+	return 0;
+}
+
+static int cfg_proxy(const struct cfg_ctx *c, const struct raw_proxy *rp, struct mgmt_config *cfg)
+{
+	unsigned v;
+
+	if (cfg_uint(c, "proxy.port", rp->port, 1, 65535, false, 6543, &v) < 0)
+		return -1;
+	for (unsigned j = 0; j < cfg->n_services; j++) {
+		char key[64];
+
+		if (cfg->services[j].listen_port != v)
+			continue;
+		if (rp->port)
+			return cfg_fail(c, "proxy.port", "port %u is also services[%u]'s", v, j);
+		snprintf(key, sizeof(key), "services[%u].listen", j);
+		return cfg_fail(c, key, "port %u is the proxy's (proxy.port, default %u)", v, v);
+	}
+	cfg->proxy_port = (uint16_t)v;
+	if (cfg_uint(c, "proxy.max_connections", rp->max_connections, 1, 1048576, false, 4096,
+		     &cfg->proxy_max_conns) < 0 ||
+	    cfg_uint(c, "proxy.buffer", rp->buffer, 16384, 67108864, false, 1048576,
+		     &cfg->proxy_buffer) < 0 ||
+	    cfg_uint(c, "proxy.connect_timeout_ms", rp->connect_timeout_ms, 100, 600000, false,
+		     3000, &cfg->proxy_connect_timeout_ms) < 0 ||
+	    cfg_uint(c, "proxy.idle_timeout_s", rp->idle_timeout_s, 0, 604800, false, 3600,
+		     &cfg->proxy_idle_timeout_s) < 0)
+		return -1;
+	return 0;
+}
+
+/* The proxy: its settings, then peers (which rules name), rules, served. */
+static int cfg_proxy_sections(const struct cfg_ctx *c, const struct raw_config *r,
+			      struct mgmt_config *cfg)
+{
+	char key[64];
+
+	if (cfg_proxy(c, &r->proxy, cfg) < 0)
+		return -1;
+	if (r->peers_count > MGMT_PEERS_MAX)
+		return cfg_fail(c, "peers", "too many entries (at most %d)", MGMT_PEERS_MAX);
+	for (unsigned i = 0; i < r->peers_count; i++)
+		if (cfg_peer(c, i, &r->peers[i], cfg) < 0)
+			return -1;
+	if (r->rules_count > MGMT_RULES_MAX)
+		return cfg_fail(c, "rules", "too many entries (at most %d)", MGMT_RULES_MAX);
+	for (unsigned i = 0; i < r->rules_count; i++)
+		if (cfg_rule(c, i, &r->rules[i], cfg) < 0)
+			return -1;
+	if (r->served_count > MGMT_PREFIXES_MAX)
+		return cfg_fail(c, "served", "too many entries (at most %d)", MGMT_PREFIXES_MAX);
+	for (unsigned i = 0; i < r->served_count; i++) {
+		snprintf(key, sizeof(key), "served[%u]", i);
+		if (!r->served[i])
+			return cfg_fail(c, key, "missing value");
+		if (cfg_prefix(c, key, r->served[i], &cfg->served[i]) < 0)
+			return -1;
+		cfg->n_served = i + 1;
+	}
 	return 0;
 }
 
 static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, struct mgmt_config *cfg)
 {
-	static const struct {
-		const char *name;
-		int level;
-	} levels[] = {
-		{ "err", LOG_ERR },   { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
-		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
-	};
+	static const char *const level_names[] = { "err", "warning", "notice", "info", "debug" };
+	static const int levels[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
 
 	if (cfg_eal(c, &r->eal, cfg) < 0 || cfg_ports(c, r, cfg) < 0)
 		return -1;
@@ -1007,6 +1650,8 @@ static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, stru
 	for (unsigned i = 0; i < r->services_count; i++)
 		if (cfg_service(c, i, &r->services[i], cfg) < 0)
 			return -1;
+	if (cfg_proxy_sections(c, r, cfg) < 0)
+		return -1;
 
 	if (cfg_uint(c, "workers.count", r->workers.count, 1, 16, false, 1, &cfg->workers) < 0 ||
 	    cfg_uint(c, "workers.idle_sleep_us", r->workers.idle_sleep_us, 0, 100000, false, 100,
@@ -1034,17 +1679,12 @@ static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, stru
 
 	cfg->log_level = LOG_INFO;
 	if (r->log.level) {
-		char show[CFG_SHOW_MAX + 4];
-		size_t i;
+		unsigned k;
 
-		for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-			if (strcmp(r->log.level, levels[i].name) == 0)
-				break;
-		if (i == sizeof(levels) / sizeof(levels[0]))
-			return cfg_fail(c, "log.level",
-					"unknown value '%s' (err|warning|notice|info|debug)",
-					cfg_show(show, r->log.level));
-		cfg->log_level = levels[i].level;
+		if (cfg_enum(c, "log.level", r->log.level, level_names, CFG_COUNT(level_names),
+			     &k) < 0)
+			return -1;
+		cfg->log_level = levels[k];
 	}
 	return 0;
 }
@@ -1100,6 +1740,99 @@ int mgmt_config_parse(const char *buf, size_t len, const char *name, struct mgmt
 	if (ret < 0) {
 		memset(cfg, 0, sizeof(*cfg));
 		return -1;
+	}
+	return 0;
+}
+
+static bool cfg_is_space(char ch)
+{
+	return ch && strchr(CFG_SPACE, ch);
+}
+
+/* Open a key file: a regular file that others may not read (a secret). */
+static int cfg_key_open(const struct cfg_ctx *c, const char *key, const char *path)
+{
+	char eb[128];
+	struct stat st;
+	int fd, e = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		e = errno;
+	else if (S_ISDIR(st.st_mode))
+		e = EISDIR;
+	if (e) {
+		if (fd >= 0)
+			close(fd);
+		return cfg_fail(c, key, "cannot read '%s': %s", path,
+				strerror_r(e, eb, sizeof(eb)));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return cfg_fail(c, key, "'%s' is not a regular file", path);
+	}
+	if (st.st_mode & S_IROTH) {
+		close(fd);
+		return cfg_fail(c, key,
+				"'%s' is readable by others (mode %04o): a key must be secret "
+				"(chmod o-r)",
+				path, (unsigned)(st.st_mode & 07777));
+	}
+	return fd;
+}
+
+/* Read peers[i]'s key file: hex text as psk takes it, whitespace around it
+ * ignored. */
+static int cfg_read_key(const struct cfg_ctx *c, unsigned i, struct mgmt_peer *p)
+{
+	char key[64], eb[128], text[CFG_KEY_FILE_MAX + 1];
+	size_t len = 0, a = 0;
+	int fd, rc, e = 0;
+
+	snprintf(key, sizeof(key), "peers[%u].psk_file", i);
+	fd = cfg_key_open(c, key, p->psk_file);
+	if (fd < 0)
+		return -1;
+	while (len < sizeof(text)) {
+		ssize_t n = read(fd, text + len, sizeof(text) - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : 0;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (e) {
+		rc = cfg_fail(c, key, "cannot read '%s': %s", p->psk_file,
+			      strerror_r(e, eb, sizeof(eb)));
+	} else if (len > CFG_KEY_FILE_MAX) {
+		rc = cfg_fail(c, key, "'%s' is larger than %d bytes", p->psk_file,
+			      CFG_KEY_FILE_MAX);
+	} else {
+		while (len && cfg_is_space(text[len - 1]))
+			len--;
+		while (a < len && cfg_is_space(text[a]))
+			a++;
+		rc = cfg_hex_key(c, key, p->psk_file, text + a, len - a, p->psk, &p->psk_len);
+	}
+	explicit_bzero(text, sizeof(text));
+	return rc;
+}
+
+/* After a parse of buf[0..len): every peer's key file. */
+static int cfg_read_keys(const char *buf, size_t len, const char *path, struct mgmt_config *cfg,
+			 char *err)
+{
+	struct cfg_ctx c = { .buf = buf, .len = len, .name = path, .err = err };
+
+	for (unsigned i = 0; i < cfg->n_peers; i++) {
+		if (cfg->peers[i].psk_file[0] && cfg_read_key(&c, i, &cfg->peers[i]) < 0) {
+			explicit_bzero(cfg, sizeof(*cfg));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -1168,6 +1901,8 @@ int mgmt_config_load(const char *path, struct mgmt_config *cfg, char *err)
 	}
 	close(fd);
 	ret = mgmt_config_parse(buf, len, path, cfg, err);
+	if (ret == 0)
+		ret = cfg_read_keys(buf, len, path, cfg, err);
 	free(buf);
 	return ret;
 

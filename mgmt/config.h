@@ -24,6 +24,13 @@
 #define MGMT_ADDRS_MAX 16
 #define MGMT_SERVICES_MAX 8
 #define MGMT_ERR_MAX 512 /**< size of an error message buffer */
+#define MGMT_PEERS_MAX 8
+#define MGMT_PATHS_MAX 8 /**< per peer */
+#define MGMT_RULES_MAX 1024
+#define MGMT_PREFIXES_MAX 64 /**< served prefixes */
+#define MGMT_PSK_MIN 16 /**< pre-shared key bytes */
+#define MGMT_PSK_MAX 64
+#define MGMT_FILE_MAX 256 /**< a file path, incl. NUL */
 
 enum mgmt_port_role {
 	MGMT_PORT_INSIDE, /**< towards the hosts the box serves */
@@ -78,6 +85,69 @@ struct mgmt_service {
 		       *   one more subflow from each other box address */
 };
 
+/** An address prefix (IPv4 or IPv6), as the proxy's rule matcher takes it. */
+struct mgmt_prefix {
+	uint8_t family; /**< AF_INET or AF_INET6; 0: none (a rule's "any source") */
+	uint8_t len; /**< 0..32 or 0..128 */
+	uint8_t addr[16]; /**< network order; IPv4 in addr[0..3]; no host bits */
+};
+
+/** What is at the other end of a peer's paths. */
+enum mgmt_peer_kind {
+	MGMT_PEER_GATEWAY, /**< another mpgw box: conversion exchange, then splice */
+	MGMT_PEER_MPTCP_SERVER, /**< intercepted TCP goes as MPTCP straight to its
+				  *   destination, an MPTCP-capable server */
+	MGMT_PEER_MPTCP_CLIENTS, /**< MPTCP clients connect to the box's
+				   *   `listen` port; forwarded as TCP to `backend` */
+};
+
+/** One WAN path to a peer: from one of our addresses to one of its. */
+struct mgmt_path {
+	char name[MGMT_NAME_MAX];
+	uint16_t local; /**< index into mgmt_config.addrs */
+	uint32_t remote_ip; /**< network order; 0 for mptcp-server (the destination) */
+	bool backup; /**< carries data only when no regular path works */
+};
+
+struct mgmt_peer {
+	char name[MGMT_NAME_MAX];
+	enum mgmt_peer_kind kind;
+	/** Paths; the first carries the initial subflow, the others join. */
+	struct mgmt_path paths[MGMT_PATHS_MAX];
+	unsigned n_paths;
+	uint16_t port; /**< gateway: the peer's proxy port [the box's proxy.port] */
+	uint8_t psk[MGMT_PSK_MAX]; /**< gateway: pre-shared key (required) */
+	unsigned psk_len;
+	/** gateway: the key's file (`psk_file`), resolved against the
+	 *  configuration file's directory; "": the key was written inline.
+	 *  mgmt_config_parse() only records it (psk_len stays 0);
+	 *  mgmt_config_load() reads the key into psk. */
+	char psk_file[MGMT_FILE_MAX];
+	char scheduler[16]; /**< MPTCP packet scheduler; "": the stack's default */
+	char cc[16]; /**< subflows' congestion control; "": the stack's */
+	/* mptcp-clients: */
+	uint16_t listen_port; /**< host order, on every box address */
+	uint32_t backend_ip; /**< network order */
+	uint16_t backend_port; /**< host order */
+};
+
+enum mgmt_rule_action {
+	MGMT_RULE_INTERCEPT,
+	MGMT_RULE_PASSTHROUGH,
+	MGMT_RULE_DENY,
+};
+
+/** One interception rule; the first that matches a new SYN decides. */
+struct mgmt_rule {
+	char name[MGMT_NAME_MAX];
+	enum mgmt_rule_action action;
+	uint16_t peer; /**< intercept: index into peers */
+	struct mgmt_prefix dst; /**< required */
+	struct mgmt_prefix src; /**< family 0: any source */
+	bool has_sport, has_dport;
+	uint16_t sport_lo, sport_hi, dport_lo, dport_hi; /**< inclusive, host order */
+};
+
 struct mgmt_config {
 	/** EAL arguments after argv[0], verbatim from `eal.args`. */
 	char eal_args[MGMT_EAL_ARGS_MAX][MGMT_EAL_ARG_LEN];
@@ -108,6 +178,23 @@ struct mgmt_config {
 	unsigned tcp_max_half_open; /**< SYN-RECEIVED; default 4096 */
 	bool tcp_syncookies; /**< SYN cookies once half-open is full; default true */
 
+	/* peers, rules, served (the proxy) */
+	struct mgmt_peer peers[MGMT_PEERS_MAX];
+	unsigned n_peers;
+	struct mgmt_rule rules[MGMT_RULES_MAX];
+	unsigned n_rules;
+	/** Prefixes this box connects to on its peers' behalf. */
+	struct mgmt_prefix served[MGMT_PREFIXES_MAX];
+	unsigned n_served;
+
+	/* proxy: */
+	uint16_t proxy_port; /**< MPTCP port for peers' conversions; default 6543 */
+	unsigned proxy_max_conns; /**< proxied connections at once; default 4096 */
+	uint32_t proxy_buffer; /**< bytes buffered per connection and direction
+				 *   on each side (TCP and MPTCP); default 1 MiB */
+	unsigned proxy_connect_timeout_ms; /**< the peer's answer; then fail open; default 3000 */
+	unsigned proxy_idle_timeout_s; /**< no byte either way; 0: never; default 3600 */
+
 	/* log: */
 	int log_level; /**< syslog level (LOG_ERR..LOG_DEBUG); default LOG_INFO */
 };
@@ -127,6 +214,10 @@ int mgmt_config_parse(const char *buf, size_t len, const char *name, struct mgmt
 /**
  * Read @p path (at most 1 MiB) and call mgmt_config_parse(). I/O errors have
  * no line or key: they read "PATH: reason" in @p err.
+ *
+ * Then read every peer's `psk_file` into its psk: a file readable by others
+ * is refused (a key is a secret); its errors read
+ * "PATH:LINE: peers[N].psk_file: reason".
  */
 int mgmt_config_load(const char *path, struct mgmt_config *cfg, char *err);
 

@@ -82,7 +82,7 @@ static size_t utf8_seq(const unsigned char *s, uint32_t *cp)
 /* ---- writing a configuration back as YAML ------------------------------- */
 
 struct out {
-	char b[64 * 1024];
+	char b[256 * 1024];
 	size_t n;
 };
 
@@ -127,6 +127,85 @@ static void emit_ip(struct out *o, uint32_t ip_be)
 	const uint8_t *b = (const uint8_t *)&ip_be;
 
 	emit(o, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+}
+
+/* A prefix as "address/len", quoted. */
+static void emit_prefix(struct out *o, const struct mgmt_prefix *p)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	FUZZ_CHECK(inet_ntop(p->family, p->addr, a, sizeof(a)) != NULL, "prefix family %u",
+		   p->family);
+	emit(o, "\"%s/%u\"", a, p->len);
+}
+
+static void emit_peer(const struct mgmt_config *c, const struct mgmt_peer *p, struct out *o)
+{
+	static const char *const kinds[] = { "gateway", "mptcp-server", "mptcp-clients" };
+
+	emit(o, "  - name: ");
+	emit_str(o, p->name);
+	emit(o, "\n    kind: %s\n", kinds[p->kind]);
+	if (p->kind == MGMT_PEER_GATEWAY) {
+		emit(o, "    port: %u\n", p->port);
+		if (p->psk_file[0]) {
+			emit(o, "    psk_file: ");
+			emit_str(o, p->psk_file);
+		} else {
+			emit(o, "    psk: ");
+			for (unsigned i = 0; i < p->psk_len; i++)
+				emit(o, "%02x", p->psk[i]);
+		}
+		emit(o, "\n");
+	}
+	if (p->scheduler[0])
+		emit(o, "    scheduler: %s\n", p->scheduler);
+	if (p->cc[0])
+		emit(o, "    cc: %s\n", p->cc);
+	emit(o, "    paths: [");
+	for (unsigned j = 0; j < p->n_paths; j++) {
+		const struct mgmt_path *q = &p->paths[j];
+
+		emit(o, "%s{name: ", j ? ", " : "");
+		emit_str(o, q->name);
+		emit(o, ", local: ");
+		emit_str(o, c->addrs[q->local].name);
+		if (q->remote_ip) {
+			emit(o, ", remote: ");
+			emit_ip(o, q->remote_ip);
+		}
+		emit(o, ", backup: %s}", q->backup ? "true" : "false");
+	}
+	emit(o, "]\n");
+	if (p->kind == MGMT_PEER_MPTCP_CLIENTS) {
+		emit(o, "    listen: %u\n    backend: \"", p->listen_port);
+		emit_ip(o, p->backend_ip);
+		emit(o, ":%u\"\n", p->backend_port);
+	}
+}
+
+static void emit_rule(const struct mgmt_config *c, const struct mgmt_rule *r, struct out *o)
+{
+	static const char *const actions[] = { "intercept", "passthrough", "deny" };
+
+	emit(o, "  - name: ");
+	emit_str(o, r->name);
+	emit(o, "\n    dst: ");
+	emit_prefix(o, &r->dst);
+	if (r->src.family) {
+		emit(o, "\n    src: ");
+		emit_prefix(o, &r->src);
+	}
+	if (r->has_dport)
+		emit(o, "\n    dport: %u-%u", r->dport_lo, r->dport_hi);
+	if (r->has_sport)
+		emit(o, "\n    sport: %u-%u", r->sport_lo, r->sport_hi);
+	emit(o, "\n    action: %s\n", actions[r->action]);
+	if (r->action == MGMT_RULE_INTERCEPT) {
+		emit(o, "    peer: ");
+		emit_str(o, c->peers[r->peer].name);
+		emit(o, "\n");
+	}
 }
 
 static const char *level_name(int level)
@@ -210,7 +289,30 @@ static void write_yaml(const struct mgmt_config *c, struct out *o)
 			emit_str(o, sv->cc);
 			emit(o, "\n");
 		}
+		emit(o, "    mptcp: %s\n", sv->mptcp ? "true" : "false");
+		if (sv->scheduler[0])
+			emit(o, "    scheduler: %s\n", sv->scheduler);
 	}
+	if (c->n_peers)
+		emit(o, "peers:\n");
+	for (unsigned i = 0; i < c->n_peers; i++)
+		emit_peer(c, &c->peers[i], o);
+	if (c->n_rules)
+		emit(o, "rules:\n");
+	for (unsigned i = 0; i < c->n_rules; i++)
+		emit_rule(c, &c->rules[i], o);
+	emit(o, "served: [");
+	for (unsigned i = 0; i < c->n_served; i++) {
+		emit(o, "%s", i ? ", " : "");
+		emit_prefix(o, &c->served[i]);
+	}
+	emit(o,
+	     "]\nproxy: {port: %u, max_connections: %u, buffer: %u, connect_timeout_ms: %u, "
+	     "idle_timeout_s: %u}\n",
+	     c->proxy_port, c->proxy_max_conns, c->proxy_buffer, c->proxy_connect_timeout_ms,
+	     c->proxy_idle_timeout_s);
+	emit(o, "tcp: {max_connections: %u, max_half_open: %u, syncookies: %s}\n", c->tcp_max_conns,
+	     c->tcp_max_half_open, c->tcp_syncookies ? "true" : "false");
 	emit(o, "workers: {count: %u, idle_sleep_us: %u, burst: %u}\n", c->workers,
 	     c->idle_sleep_us, c->burst);
 	emit(o, "mempool: {mbufs: %u, cache: %u}\n", c->mbufs, c->mbuf_cache);
@@ -230,6 +332,116 @@ static bool valid_name(const char *s)
 	size_t n = strnlen(s, MGMT_NAME_MAX);
 
 	return n > 0 && n < MGMT_NAME_MAX && strspn(s, NAME_CHARS) == n;
+}
+
+static bool valid_prefix(const struct mgmt_prefix *p)
+{
+	unsigned max = p->family == AF_INET ? 32 : 128;
+
+	if ((p->family != AF_INET && p->family != AF_INET6) || p->len > max)
+		return false;
+	for (unsigned bit = p->len; bit < 128; bit = (bit | 7) + 1)
+		if (p->addr[bit / 8] & ~(uint8_t)(bit % 8 ? 0xff00 >> (bit % 8) : 0))
+			return false;
+	return true;
+}
+
+static void check_peer(const struct mgmt_config *c, unsigned i)
+{
+	const struct mgmt_peer *p = &c->peers[i];
+	bool gw = p->kind == MGMT_PEER_GATEWAY, clients = p->kind == MGMT_PEER_MPTCP_CLIENTS;
+
+	FUZZ_CHECK(valid_name(p->name), "peer %u name", i);
+	FUZZ_CHECK(p->kind <= MGMT_PEER_MPTCP_CLIENTS, "peer %u kind %d", i, (int)p->kind);
+	FUZZ_CHECK(gw == (p->port != 0), "peer %u port %u", i, p->port);
+	FUZZ_CHECK(p->psk_len == 0 || (p->psk_len >= MGMT_PSK_MIN && p->psk_len <= MGMT_PSK_MAX),
+		   "peer %u psk_len %u", i, p->psk_len);
+	FUZZ_CHECK(printable_string(p->psk_file, MGMT_FILE_MAX), "peer %u psk_file", i);
+	FUZZ_CHECK(gw == ((p->psk_len != 0) != (p->psk_file[0] != '\0')),
+		   "peer %u: a gateway has one key, the others none", i);
+	FUZZ_CHECK(p->n_paths <= MGMT_PATHS_MAX && (clients || p->n_paths >= 1),
+		   "peer %u: %u paths", i, p->n_paths);
+	for (unsigned j = 0; j < p->n_paths; j++) {
+		const struct mgmt_path *q = &p->paths[j];
+
+		FUZZ_CHECK(valid_name(q->name), "peer %u path %u name", i, j);
+		FUZZ_CHECK(q->local < c->n_addrs, "peer %u path %u local %u", i, j, q->local);
+		FUZZ_CHECK(gw ? q->remote_ip != 0 : clients || q->remote_ip == 0,
+			   "peer %u path %u remote", i, j);
+		for (unsigned k = 0; k < j; k++)
+			FUZZ_CHECK(strcmp(p->paths[k].name, q->name) != 0, "peer %u paths %u %u", i,
+				   k, j);
+	}
+	for (unsigned j = p->n_paths; j < MGMT_PATHS_MAX; j++)
+		FUZZ_CHECK(all_zero(&p->paths[j], sizeof(p->paths[j])), "peer %u path %u", i, j);
+	FUZZ_CHECK(clients == (p->listen_port != 0) && clients == (p->backend_port != 0),
+		   "peer %u listen/backend", i);
+	FUZZ_CHECK(p->listen_port == 0 || p->listen_port != c->proxy_port,
+		   "peer %u listens on the proxy port", i);
+	for (unsigned k = 0; k < i; k++) {
+		FUZZ_CHECK(strcmp(c->peers[k].name, p->name) != 0, "peer names %u %u", k, i);
+		FUZZ_CHECK(!p->listen_port || c->peers[k].listen_port != p->listen_port,
+			   "peers %u %u listen on one port", k, i);
+	}
+	for (unsigned k = 0; k < c->n_services; k++)
+		FUZZ_CHECK(!p->listen_port || c->services[k].listen_port != p->listen_port,
+			   "peer %u and service %u listen on one port", i, k);
+}
+
+static void check_proxy(const struct mgmt_config *c)
+{
+	static const struct mgmt_prefix none;
+
+	FUZZ_CHECK(c->n_peers <= MGMT_PEERS_MAX, "%u peers", c->n_peers);
+	for (unsigned i = 0; i < c->n_peers; i++)
+		check_peer(c, i);
+	for (unsigned i = c->n_peers; i < MGMT_PEERS_MAX; i++)
+		FUZZ_CHECK(all_zero(&c->peers[i], sizeof(c->peers[i])), "peer %u not zero", i);
+
+	FUZZ_CHECK(c->n_rules <= MGMT_RULES_MAX, "%u rules", c->n_rules);
+	for (unsigned i = 0; i < c->n_rules; i++) {
+		const struct mgmt_rule *r = &c->rules[i];
+
+		FUZZ_CHECK(valid_name(r->name), "rule %u name", i);
+		FUZZ_CHECK(valid_prefix(&r->dst), "rule %u dst", i);
+		FUZZ_CHECK(memcmp(&r->src, &none, sizeof(none)) == 0 ||
+				   (valid_prefix(&r->src) && r->src.family == r->dst.family),
+			   "rule %u src", i);
+		FUZZ_CHECK(r->has_dport ? r->dport_lo <= r->dport_hi : !r->dport_lo && !r->dport_hi,
+			   "rule %u dport", i);
+		FUZZ_CHECK(r->has_sport ? r->sport_lo <= r->sport_hi : !r->sport_lo && !r->sport_hi,
+			   "rule %u sport", i);
+		FUZZ_CHECK(r->action <= MGMT_RULE_DENY, "rule %u action", i);
+		if (r->action == MGMT_RULE_INTERCEPT)
+			FUZZ_CHECK(r->peer < c->n_peers &&
+					   c->peers[r->peer].kind != MGMT_PEER_MPTCP_CLIENTS,
+				   "rule %u peer %u", i, r->peer);
+		else
+			FUZZ_CHECK(r->peer == 0, "rule %u peer %u", i, r->peer);
+		for (unsigned k = 0; k < i; k++)
+			FUZZ_CHECK(strcmp(c->rules[k].name, r->name) != 0, "rule names %u %u", k,
+				   i);
+	}
+	for (unsigned i = c->n_rules; i < MGMT_RULES_MAX; i++)
+		FUZZ_CHECK(all_zero(&c->rules[i], sizeof(c->rules[i])), "rule %u not zero", i);
+
+	FUZZ_CHECK(c->n_served <= MGMT_PREFIXES_MAX, "%u served", c->n_served);
+	for (unsigned i = 0; i < MGMT_PREFIXES_MAX; i++)
+		FUZZ_CHECK(i < c->n_served ? valid_prefix(&c->served[i])
+					   : all_zero(&c->served[i], sizeof(c->served[i])),
+			   "served %u", i);
+
+	FUZZ_CHECK(c->proxy_port != 0, "proxy port 0");
+	for (unsigned k = 0; k < c->n_services; k++)
+		FUZZ_CHECK(c->services[k].listen_port != c->proxy_port,
+			   "service %u listens on the proxy port", k);
+	FUZZ_CHECK(c->proxy_max_conns >= 1 && c->proxy_max_conns <= 1048576, "max_conns %u",
+		   c->proxy_max_conns);
+	FUZZ_CHECK(c->proxy_buffer >= 16384 && c->proxy_buffer <= 67108864, "buffer %u",
+		   c->proxy_buffer);
+	FUZZ_CHECK(c->proxy_connect_timeout_ms >= 100 && c->proxy_connect_timeout_ms <= 600000,
+		   "connect_timeout_ms %u", c->proxy_connect_timeout_ms);
+	FUZZ_CHECK(c->proxy_idle_timeout_s <= 604800, "idle_timeout_s %u", c->proxy_idle_timeout_s);
 }
 
 static void check_good(const struct mgmt_config *c)
@@ -323,8 +535,11 @@ static void check_good(const struct mgmt_config *c)
 		FUZZ_CHECK(sv->rcvbuf == 0 || (sv->rcvbuf >= 4096 && sv->rcvbuf <= (1u << 30)),
 			   "service %u rcvbuf %u", i, sv->rcvbuf);
 		FUZZ_CHECK(sv->cc[0] == '\0' || strcmp(sv->cc, "cubic") == 0 ||
-				   strcmp(sv->cc, "newreno") == 0 || strcmp(sv->cc, "reno") == 0,
+				   strcmp(sv->cc, "newreno") == 0 || strcmp(sv->cc, "reno") == 0 ||
+				   (sv->mptcp &&
+				    (strcmp(sv->cc, "lia") == 0 || strcmp(sv->cc, "olia") == 0)),
 			   "service %u cc", i);
+		FUZZ_CHECK(sv->scheduler[0] == '\0' || sv->mptcp, "service %u scheduler", i);
 		for (unsigned j = 0; j < i; j++) {
 			FUZZ_CHECK(strcmp(c->services[j].name, sv->name) != 0,
 				   "service names %u %u", j, i);
@@ -336,6 +551,8 @@ static void check_good(const struct mgmt_config *c)
 	for (unsigned i = c->n_services; i < MGMT_SERVICES_MAX; i++)
 		FUZZ_CHECK(all_zero(&c->services[i], sizeof(c->services[i])), "service %u not zero",
 			   i);
+
+	check_proxy(c);
 
 	FUZZ_CHECK(c->workers >= 1 && c->workers <= 16, "workers %u", c->workers);
 	FUZZ_CHECK(c->idle_sleep_us <= 100000, "idle_sleep_us %u", c->idle_sleep_us);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "mgmt/config.h"
+#include "tcpstack/tcpstack.h"
 
 #define NAME "t.yaml"
 
@@ -402,6 +403,40 @@ static bool find_example(char *out, size_t size)
 	return false;
 }
 
+/* The example's commented-out proxy sections, uncommented, parse too. */
+static void check_example_proxy(const char *path)
+{
+	static struct mgmt_config c;
+	char line[512], err[MGMT_ERR_MAX];
+	size_t size = 1 << 16, n = 0;
+	char *text = malloc(size);
+	bool on = false;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_non_null(text);
+	while (fgets(line, sizeof(line), f)) {
+		const char *l = line;
+
+		on = (on || strncmp(line, "# proxy:", 8) == 0) && strncmp(line, "workers:", 8) != 0;
+		if (on && line[0] == '#')
+			l = line[1] == ' ' ? line + 2 : line + 1;
+		n += (size_t)snprintf(text + n, size - n, "%s", l);
+		assert_true(n < size);
+	}
+	fclose(f);
+	if (mgmt_config_parse(text, n, path, &c, err) != 0)
+		fail_msg("the example's proxy sections, uncommented: %s", err);
+	free(text);
+	assert_int_equal(c.proxy_port, 6543);
+	assert_int_equal(c.n_peers, 1);
+	assert_int_equal(c.peers[0].n_paths, 2);
+	assert_non_null(strstr(c.peers[0].psk_file, "etc/gwb.key"));
+	assert_int_equal(c.n_rules, 2);
+	assert_int_equal(c.rules[1].action, MGMT_RULE_INTERCEPT);
+	assert_int_equal(c.n_served, 1);
+}
+
 static void test_example_file(void **state)
 {
 	char path[1200], err[MGMT_ERR_MAX];
@@ -436,6 +471,8 @@ static void test_example_file(void **state)
 	assert_int_equal(c.arp_timeout_s, 300);
 	assert_int_equal(c.arp_entries, 1024);
 	assert_int_equal(c.log_level, LOG_INFO);
+	assert_int_equal(c.n_peers, 0);
+	check_example_proxy(path);
 }
 
 static void test_port_lookup(void **state)
@@ -625,6 +662,461 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(mgmt_config_load(NULL, NULL, err), -1);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Peers, rules, served prefixes and the proxy                              */
+
+/* The cases start from a box with two addresses (lines 1-6). */
+#define BOX                                                       \
+	EAL "ports: [{name: w, devargs: d, role: wan}]\n"         \
+	    "addresses:\n"                                        \
+	    "  - {name: wan0, port: w, address: 198.18.1.1/24}\n" \
+	    "  - {name: wan1, port: w, address: 198.18.3.1/24}\n" /* 1-6 */
+#define K16 "00112233445566778899aabbccddeeff" /* a 16-byte key */
+#define PEER(extra) BOX "peers:\n  - name: gwb\n" extra /* extra: 9 */
+#define GW_PATHS(paths) PEER("    psk: " K16 "\n    paths:\n" paths) /* paths: 11 */
+#define P0 "{name: p0, local: wan0, remote: 198.18.2.2}"
+#define GWB GW_PATHS("      - " P0 "\n") /* 1-11 */
+#define RULE(extra) GWB "rules:\n  - name: r\n" extra /* extra: 14 */
+#define PROXY(extra) BOX "proxy:\n" extra /* extra: 8 */
+
+static const char proxy_cfg[] = BOX
+	"rules:\n"
+	"  - name: web\n"
+	"    dst: 198.18.2.0/24\n"
+	"    src: 198.18.1.0/24\n"
+	"    dport: 80\n"
+	"    sport: \"1024-65535\"\n"
+	"    action: intercept\n"
+	"    peer: gwb            # a peer defined below\n"
+	"  - {name: v6, dst: \"2001:db8::/32\", src: \"::/0\", dport: 0-65535, action: intercept,\n"
+	"     peer: srv}\n"
+	"  - {name: host6, dst: \"2001:db8::1\", sport: 00443, action: passthrough}\n"
+	"  - {name: rest, dst: 0.0.0.0/0, action: deny}\n"
+	"  - {name: one, dst: 10.1.2.3, dport: 22-22, action: deny}\n"
+	"peers:\n"
+	"  - name: gwb\n"
+	"    kind: gateway\n"
+	"    psk: 00112233445566778899AABBCCDDEEFF0011223344556677\n"
+	"    scheduler: minrtt\n"
+	"    cc: lia\n"
+	"    paths:\n"
+	"      - name: p0\n"
+	"        local: wan0\n"
+	"        remote: 198.18.2.2\n"
+	"        backup: false\n"
+	"      - {name: p1, local: wan1, remote: 198.18.4.2, backup: true}\n"
+	"  - name: gwc\n"
+	"    port: 6000\n"
+	"    psk_file: keys/gwc.key\n"
+	"    paths: [{name: p0, local: wan1, remote: 198.18.5.2}]\n"
+	"  - name: srv\n"
+	"    kind: mptcp-server\n"
+	"    cc: olia\n"
+	"    paths: [{name: a, local: wan1}, {name: b, local: wan0, backup: yes}]\n"
+	"  - name: cl\n"
+	"    kind: mptcp-clients\n"
+	"    listen: 7000\n"
+	"    backend: 198.18.2.10:80\n"
+	"  - {name: cl2, kind: mptcp-clients, listen: 7001, backend: \"10.0.0.1:8080\",\n"
+	"     paths: [{name: p, local: wan0, remote: 203.0.113.1}]}\n"
+	"served: [198.18.2.0/24, \"2001:db8::/32\", 192.0.2.1, \"::/0\"]\n"
+	"proxy:\n"
+	"  port: 7777\n"
+	"  max_connections: 1048576\n"
+	"  buffer: 16384\n"
+	"  connect_timeout_ms: 600000\n"
+	"  idle_timeout_s: 0\n";
+
+static void assert_prefix(const struct mgmt_prefix *p, const char *addr, unsigned len)
+{
+	struct mgmt_prefix want = { 0 };
+
+	want.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	want.len = (uint8_t)len;
+	assert_int_equal(inet_pton(want.family, addr, want.addr), 1);
+	assert_memory_equal(p, &want, sizeof(want));
+}
+
+static void test_proxy_sections(void **state)
+{
+	static const uint8_t key[] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+				       0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+				       0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77 };
+	static struct mgmt_config c;
+	const struct mgmt_peer *p;
+	const struct mgmt_rule *r;
+
+	(void)state;
+	parse_ok(proxy_cfg, &c);
+
+	assert_int_equal(c.n_peers, 5);
+	p = &c.peers[0];
+	assert_string_equal(p->name, "gwb");
+	assert_int_equal(p->kind, MGMT_PEER_GATEWAY);
+	assert_int_equal(p->port, 7777); /* the box's proxy.port */
+	assert_int_equal(p->psk_len, sizeof(key));
+	assert_memory_equal(p->psk, key, sizeof(key));
+	assert_string_equal(p->psk_file, "");
+	assert_string_equal(p->scheduler, "minrtt");
+	assert_string_equal(p->cc, "lia");
+	assert_int_equal(p->n_paths, 2);
+	assert_string_equal(p->paths[0].name, "p0");
+	assert_int_equal(p->paths[0].local, 0);
+	assert_int_equal(p->paths[0].remote_ip, ip4("198.18.2.2"));
+	assert_false(p->paths[0].backup);
+	assert_string_equal(p->paths[1].name, "p1");
+	assert_int_equal(p->paths[1].local, 1);
+	assert_int_equal(p->paths[1].remote_ip, ip4("198.18.4.2"));
+	assert_true(p->paths[1].backup);
+	assert_int_equal(p->listen_port, 0);
+
+	p = &c.peers[1];
+	assert_int_equal(p->kind, MGMT_PEER_GATEWAY);
+	assert_int_equal(p->port, 6000);
+	assert_int_equal(p->psk_len, 0); /* read by mgmt_config_load() */
+	assert_string_equal(p->psk_file, "keys/gwc.key");
+	assert_string_equal(p->scheduler, "");
+	assert_string_equal(p->cc, "");
+
+	p = &c.peers[2];
+	assert_int_equal(p->kind, MGMT_PEER_MPTCP_SERVER);
+	assert_int_equal(p->port, 0);
+	assert_int_equal(p->psk_len, 0);
+	assert_string_equal(p->cc, "olia");
+	assert_int_equal(p->n_paths, 2);
+	assert_int_equal(p->paths[0].local, 1);
+	assert_int_equal(p->paths[0].remote_ip, 0);
+	assert_false(p->paths[0].backup);
+	assert_int_equal(p->paths[1].local, 0);
+	assert_true(p->paths[1].backup);
+
+	p = &c.peers[3];
+	assert_int_equal(p->kind, MGMT_PEER_MPTCP_CLIENTS);
+	assert_int_equal(p->n_paths, 0);
+	assert_int_equal(p->listen_port, 7000);
+	assert_int_equal(p->backend_ip, ip4("198.18.2.10"));
+	assert_int_equal(p->backend_port, 80);
+	assert_int_equal(p->port, 0);
+	p = &c.peers[4];
+	assert_int_equal(p->listen_port, 7001);
+	assert_int_equal(p->backend_port, 8080);
+	assert_int_equal(p->n_paths, 1);
+	assert_int_equal(p->paths[0].remote_ip, ip4("203.0.113.1"));
+
+	/* rules keep their order; the peer is found whatever the key order */
+	assert_int_equal(c.n_rules, 5);
+	r = &c.rules[0];
+	assert_string_equal(r->name, "web");
+	assert_int_equal(r->action, MGMT_RULE_INTERCEPT);
+	assert_int_equal(r->peer, 0);
+	assert_prefix(&r->dst, "198.18.2.0", 24);
+	assert_prefix(&r->src, "198.18.1.0", 24);
+	assert_true(r->has_dport);
+	assert_int_equal(r->dport_lo, 80);
+	assert_int_equal(r->dport_hi, 80);
+	assert_true(r->has_sport);
+	assert_int_equal(r->sport_lo, 1024);
+	assert_int_equal(r->sport_hi, 65535);
+	r = &c.rules[1];
+	assert_int_equal(r->peer, 2);
+	assert_prefix(&r->dst, "2001:db8::", 32);
+	assert_prefix(&r->src, "::", 0);
+	assert_true(r->has_dport);
+	assert_int_equal(r->dport_lo, 0);
+	assert_int_equal(r->dport_hi, 65535);
+	assert_false(r->has_sport);
+	r = &c.rules[2];
+	assert_int_equal(r->action, MGMT_RULE_PASSTHROUGH);
+	assert_int_equal(r->peer, 0);
+	assert_prefix(&r->dst, "2001:db8::1", 128); /* a bare address: a host */
+	assert_int_equal(r->src.family, 0); /* any source */
+	assert_false(r->has_dport);
+	assert_int_equal(r->sport_lo, 443);
+	assert_int_equal(r->sport_hi, 443);
+	r = &c.rules[3];
+	assert_int_equal(r->action, MGMT_RULE_DENY);
+	assert_prefix(&r->dst, "0.0.0.0", 0);
+	r = &c.rules[4];
+	assert_prefix(&r->dst, "10.1.2.3", 32);
+	assert_int_equal(r->dport_lo, 22);
+	assert_int_equal(r->dport_hi, 22);
+
+	assert_int_equal(c.n_served, 4);
+	assert_prefix(&c.served[0], "198.18.2.0", 24);
+	assert_prefix(&c.served[1], "2001:db8::", 32);
+	assert_prefix(&c.served[2], "192.0.2.1", 32);
+	assert_prefix(&c.served[3], "::", 0);
+
+	assert_int_equal(c.proxy_port, 7777);
+	assert_int_equal(c.proxy_max_conns, 1048576);
+	assert_int_equal(c.proxy_buffer, 16384);
+	assert_int_equal(c.proxy_connect_timeout_ms, 600000);
+	assert_int_equal(c.proxy_idle_timeout_s, 0);
+}
+
+static void test_proxy_defaults(void **state)
+{
+	static const char *const texts[] = {
+		EAL "ports: [{name: w, devargs: d, role: wan}]\n",
+		EAL "ports: [{name: w, devargs: d, role: wan}]\n"
+		    "peers: []\nrules: []\nserved: []\nproxy: {}\n",
+	};
+	static struct mgmt_config c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		parse_ok(texts[i], &c);
+		assert_int_equal(c.n_peers, 0);
+		assert_int_equal(c.n_rules, 0);
+		assert_int_equal(c.n_served, 0);
+		assert_int_equal(c.proxy_port, 6543);
+		assert_int_equal(c.proxy_max_conns, 4096);
+		assert_int_equal(c.proxy_buffer, 1048576);
+		assert_int_equal(c.proxy_connect_timeout_ms, 3000);
+		assert_int_equal(c.proxy_idle_timeout_s, 3600);
+	}
+
+	/* the other ends of the ranges; a peer's port defaults to 6543 */
+	parse_ok(PROXY("  port: 1\n  max_connections: 1\n  buffer: 67108864\n"
+		       "  connect_timeout_ms: 100\n  idle_timeout_s: 604800\n") "peers:\n"
+										"  - {name: g, "
+										"psk: " K16 K16 K16
+											K16
+										", paths: [{name: "
+										"p, local: wan0, "
+										"remote: "
+										"192.0.2.1}]}\n",
+		 &c);
+	assert_int_equal(c.proxy_port, 1);
+	assert_int_equal(c.proxy_max_conns, 1);
+	assert_int_equal(c.proxy_buffer, 67108864);
+	assert_int_equal(c.proxy_connect_timeout_ms, 100);
+	assert_int_equal(c.proxy_idle_timeout_s, 604800);
+	assert_int_equal(c.peers[0].port, 1);
+	assert_int_equal(c.peers[0].psk_len, MGMT_PSK_MAX);
+	parse_ok(GWB, &c);
+	assert_int_equal(c.peers[0].port, 6543);
+	assert_int_equal(c.peers[0].psk_len, MGMT_PSK_MIN);
+}
+
+/* The congestion controls a peer or a service may name are the stack's. */
+static void test_cc_names(void **state)
+{
+	static const char *const names[] = { "cubic", "newreno", "reno", "lia", "olia" };
+	static struct mgmt_config c;
+	char text[2048];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(text, sizeof(text), "%s    cc: %s\n", GWB, names[i]);
+		parse_ok(text, &c);
+		assert_string_equal(c.peers[0].cc, names[i]);
+		assert_true(tcpstack_cc_known(names[i]));
+	}
+	assert_false(tcpstack_cc_known("bbr"));
+	snprintf(text, sizeof(text), "%s    cc: bbr\n", GWB);
+	expect_error(text, strlen(text),
+		     L(12) "peers[0].cc: ", "unknown value 'bbr' (cubic|newreno|reno|lia|olia)");
+}
+
+static const char psk_file_cfg[] = PEER("    psk_file: gwb.key\n    paths: [" P0 "]\n");
+
+/* psk_file: parse records the path, from the configuration's directory. */
+static void test_psk_file_path(void **state)
+{
+	static const char *const text = psk_file_cfg;
+	static const char abs_text[] = PEER("    psk_file: /k/gwb.key\n    paths: [" P0 "]\n");
+	static struct mgmt_config c;
+	char err[MGMT_ERR_MAX], path[512];
+
+	(void)state;
+	assert_int_equal(mgmt_config_parse(text, strlen(text), "/etc/mpgw/gw.yaml", &c, err), 0);
+	assert_string_equal(c.peers[0].psk_file, "/etc/mpgw/gwb.key");
+	assert_int_equal(c.peers[0].psk_len, 0);
+	assert_int_equal(mgmt_config_parse(text, strlen(text), "conf/gw.yaml", &c, err), 0);
+	assert_string_equal(c.peers[0].psk_file, "conf/gwb.key");
+	assert_int_equal(mgmt_config_parse(text, strlen(text), "gw.yaml", &c, err), 0);
+	assert_string_equal(c.peers[0].psk_file, "gwb.key");
+	assert_int_equal(mgmt_config_parse(abs_text, strlen(abs_text), "/etc/gw.yaml", &c, err), 0);
+	assert_string_equal(c.peers[0].psk_file, "/k/gwb.key");
+
+	/* too long once the directory is in front */
+	memset(path, 'd', 250);
+	memcpy(path + 250, "/g.yaml", 8);
+	assert_int_equal(mgmt_config_parse(text, strlen(text), path, &c, err), -1);
+	assert_non_null(strstr(err, ":9: peers[0].psk_file: too long once taken from"));
+	assert_true(all_zero(&c, sizeof(c)));
+}
+
+/* A fresh directory with the configuration (psk_file: gwb.key) in it. */
+static const char *key_dir(char dir[64], char cfgpath[128])
+{
+	const char *text = psk_file_cfg;
+	FILE *f;
+
+	snprintf(dir, 64, "/tmp/test_config_keys_XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cfgpath, 128, "%s/gw.yaml", dir);
+	f = fopen(cfgpath, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	fclose(f);
+	return cfgpath;
+}
+
+static void write_key(const char *path, const char *text, size_t len, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* Load, fail, and the message is "CFG:9: peers[0].psk_file: 'KEY': reason". */
+static void expect_key_error(const char *cfgpath, const char *keypath, const char *reason)
+{
+	static struct mgmt_config c;
+	char err[MGMT_ERR_MAX], want[MGMT_ERR_MAX + 400];
+
+	memset(&c, 0xa5, sizeof(c));
+	assert_int_equal(mgmt_config_load(cfgpath, &c, err), -1);
+	assert_true(all_zero(&c, sizeof(c)));
+	if (getenv("TEST_CONFIG_VERBOSE"))
+		print_message("%s\n", err);
+	snprintf(want, sizeof(want), "%s:9: peers[0].psk_file: ", cfgpath);
+	if (strncmp(err, want, strlen(want)) != 0 || !strstr(err, keypath) || !strstr(err, reason))
+		fail_msg("got '%s', expected '%s...%s...%s'", err, want, keypath, reason);
+}
+
+static void test_psk_file_load(void **state)
+{
+	static struct mgmt_config c;
+	char dir[64], cfgpath[128], keypath[160], err[MGMT_ERR_MAX], big[5000];
+
+	(void)state;
+	key_dir(dir, cfgpath);
+	snprintf(keypath, sizeof(keypath), "%s/gwb.key", dir);
+
+	/* hex text, whitespace around it ignored; the path relative to the file */
+	write_key(keypath, "\n  00112233445566778899AABBccddeeff\r\n\n", 38, 0600);
+	assert_int_equal(mgmt_config_load(cfgpath, &c, err), 0);
+	assert_string_equal(err, "");
+	assert_string_equal(c.peers[0].psk_file, keypath);
+	assert_int_equal(c.peers[0].psk_len, 16);
+	assert_memory_equal(c.peers[0].psk,
+			    "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16);
+	write_key(keypath, K16 K16 K16 K16, 128, 0440);
+	assert_int_equal(mgmt_config_load(cfgpath, &c, err), 0);
+	assert_int_equal(c.peers[0].psk_len, 64);
+
+	/* a secret: refused when others may read it */
+	write_key(keypath, K16, 32, 0644);
+	expect_key_error(cfgpath, keypath, "is readable by others (mode 0644)");
+	write_key(keypath, K16, 32, 0604);
+	expect_key_error(cfgpath, keypath, "is readable by others (mode 0604)");
+
+	/* the content is checked as an inline psk is */
+	write_key(keypath, "0011 2233445566778899aabbccddeeff\n", 34, 0600);
+	expect_key_error(cfgpath, keypath, "character 5 of the key is not a hex digit");
+	write_key(keypath, K16 "0", 33, 0600);
+	expect_key_error(cfgpath, keypath, "an odd number of hex digits (33)");
+	write_key(keypath, "00112233", 8, 0600);
+	expect_key_error(cfgpath, keypath, "a key of 4 bytes is out of range (16..64 bytes");
+	write_key(keypath, " \n", 2, 0600);
+	expect_key_error(cfgpath, keypath, "a key of 0 bytes is out of range");
+	write_key(keypath, K16 "\0" K16, 65, 0600);
+	expect_key_error(cfgpath, keypath, "character 33 of the key is not a hex digit");
+	memset(big, ' ', sizeof(big));
+	memcpy(big, K16, 32);
+	write_key(keypath, big, sizeof(big), 0600);
+	expect_key_error(cfgpath, keypath, "is larger than 4096 bytes");
+
+	/* not a file one can read */
+	assert_int_equal(unlink(keypath), 0);
+	expect_key_error(cfgpath, keypath, "cannot read '");
+	expect_key_error(cfgpath, keypath, "': No such file or directory");
+	assert_int_equal(mkdir(keypath, 0700), 0);
+	expect_key_error(cfgpath, keypath, "': Is a directory");
+	assert_int_equal(rmdir(keypath), 0);
+
+	/* parse alone never opens the file */
+	assert_int_equal(mgmt_config_parse(psk_file_cfg, strlen(psk_file_cfg), cfgpath, &c, err),
+			 0);
+	assert_string_equal(c.peers[0].psk_file, keypath);
+	assert_int_equal(unlink(cfgpath), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* Neither the inline key nor a key file's is ever quoted in a message. */
+static void test_psk_not_shown(void **state)
+{
+	static const char text[] = PEER("    psk: 0123456789abcdef0123456789abcdeX\n");
+	char err[MGMT_ERR_MAX];
+	static struct mgmt_config c;
+
+	(void)state;
+	assert_int_equal(parse(text, strlen(text), &c, err), -1);
+	assert_non_null(strstr(err, L(9) "peers[0].psk: character 32 of the key"));
+	assert_null(strstr(err, "0123456789"));
+}
+
+/* Lists at their limits: 1024 rules, 64 served prefixes, 8 peers, 8 paths. */
+static void test_proxy_limits(void **state)
+{
+	static struct mgmt_config c;
+	size_t size = 200000, n;
+	char *text = malloc(size);
+
+	(void)state;
+	assert_non_null(text);
+	for (unsigned extra = 0; extra < 2; extra++) {
+		n = (size_t)snprintf(text, size, "%sserved:\n", GWB);
+		for (unsigned i = 0; i < MGMT_PREFIXES_MAX + extra; i++)
+			n += (size_t)snprintf(text + n, size - n, "  - 10.%u.0.0/16\n", i);
+		n += (size_t)snprintf(text + n, size - n, "rules:\n");
+		for (unsigned i = 0; i < MGMT_RULES_MAX + extra; i++)
+			n += (size_t)snprintf(text + n, size - n,
+					      "  - {name: r%u, dst: 10.%u.%u.0/24, action: "
+					      "intercept, peer: gwb}\n",
+					      i, i / 256, i % 256);
+		assert_true(n < size);
+		if (!extra) {
+			parse_ok(text, &c);
+			assert_int_equal(c.n_served, MGMT_PREFIXES_MAX);
+			assert_int_equal(c.n_rules, MGMT_RULES_MAX);
+			assert_string_equal(c.rules[MGMT_RULES_MAX - 1].name, "r1023");
+			assert_prefix(&c.rules[MGMT_RULES_MAX - 1].dst, "10.3.255.0", 24);
+		} else {
+			expect_error(text, n, L(77) "served: ", "too many entries (at most 64)");
+		}
+	}
+	/* too many rules: the line of the first one too many */
+	n = (size_t)snprintf(text, size, "%srules:\n", GWB);
+	for (unsigned i = 0; i <= MGMT_RULES_MAX; i++)
+		n += (size_t)snprintf(text + n, size - n,
+				      "  - {name: r%u, dst: 10.0.0.0/8, action: deny}\n", i);
+	expect_error(text, n, L(1037) "rules: ", "too many entries (at most 1024)");
+
+	for (unsigned extra = 0; extra < 2; extra++) {
+		n = (size_t)snprintf(text, size, "%s", BOX "peers:\n");
+		for (unsigned i = 0; i < MGMT_PEERS_MAX + extra; i++)
+			n += (size_t)snprintf(text + n, size - n,
+					      "  - {name: c%u, kind: mptcp-clients, listen: %u, "
+					      "backend: \"10.0.0.1:80\"}\n",
+					      i, 7000 + i);
+		if (!extra) {
+			parse_ok(text, &c);
+			assert_int_equal(c.n_peers, MGMT_PEERS_MAX);
+			assert_int_equal(c.peers[MGMT_PEERS_MAX - 1].listen_port, 7007);
+		} else {
+			expect_error(text, n, L(16) "peers: ", "too many entries (at most 8)");
+		}
+	}
+	free(text);
+}
+
 static void test_deep_nesting(void **state)
 {
 	enum { DEPTH = 100000 };
@@ -682,6 +1174,41 @@ static void check_message_form(const char *err)
 	for (const char *q = err; *q; q++)
 		if ((unsigned char)*q < 0x20)
 			fail_msg("control character in message: %s", err);
+}
+
+/* What a mutated configuration that parses must hold in the proxy sections. */
+static void check_fuzz_proxy(const struct mgmt_config *c)
+{
+	assert_in_range(c->n_peers, 0, MGMT_PEERS_MAX);
+	assert_in_range(c->n_rules, 0, MGMT_RULES_MAX);
+	assert_in_range(c->n_served, 0, MGMT_PREFIXES_MAX);
+	assert_int_not_equal(c->proxy_port, 0);
+	for (unsigned i = 0; i < c->n_peers; i++) {
+		const struct mgmt_peer *p = &c->peers[i];
+
+		assert_in_range(p->n_paths, p->kind == MGMT_PEER_MPTCP_CLIENTS ? 0 : 1,
+				MGMT_PATHS_MAX);
+		for (unsigned j = 0; j < p->n_paths; j++)
+			assert_in_range(p->paths[j].local, 0, c->n_addrs - 1);
+		if (p->kind == MGMT_PEER_GATEWAY)
+			assert_true(p->port && (p->psk_len || p->psk_file[0]));
+		else
+			assert_true(!p->port && !p->psk_len && !p->psk_file[0]);
+		assert_true(p->psk_len == 0 ||
+			    (p->psk_len >= MGMT_PSK_MIN && p->psk_len <= MGMT_PSK_MAX));
+		assert_true((p->kind == MGMT_PEER_MPTCP_CLIENTS) == (p->listen_port != 0));
+	}
+	for (unsigned i = 0; i < c->n_rules; i++) {
+		const struct mgmt_rule *r = &c->rules[i];
+
+		assert_true(r->dst.family == AF_INET || r->dst.family == AF_INET6);
+		assert_true(r->src.family == 0 || r->src.family == r->dst.family);
+		assert_true(r->dport_lo <= r->dport_hi && r->sport_lo <= r->sport_hi);
+		if (r->action == MGMT_RULE_INTERCEPT) {
+			assert_in_range(r->peer, 0, c->n_peers - 1);
+			assert_int_not_equal(c->peers[r->peer].kind, MGMT_PEER_MPTCP_CLIENTS);
+		}
+	}
 }
 
 static void test_fuzz(void **state)
@@ -745,11 +1272,29 @@ static void test_fuzz(void **state)
 		"gateway",
 		"port",
 		"mtu",
+		"peers",
+		"rules",
+		"served",
+		"proxy",
+		"psk",
+		"paths",
+		"local",
+		"remote",
+		"dst",
+		"src",
+		"dport",
+		"action",
+		"intercept",
+		"mptcp-clients",
+		"mptcp-server",
+		"/24",
+		"::",
+		"-65535",
 	};
 	enum { MAXLEN = 8192 };
 	const char *env = getenv("TEST_CONFIG_FUZZ_ROUNDS"); /* for longer runs */
 	const int ROUNDS = env ? atoi(env) : 5000;
-	const size_t base_len = strlen(good_cfg);
+	const char *const bases[] = { good_cfg, proxy_cfg };
 	char *buf = malloc(MAXLEN + 64);
 	unsigned ok = 0, bad = 0;
 
@@ -760,10 +1305,11 @@ static void test_fuzz(void **state)
 	for (int round = 0; round < ROUNDS; round++) {
 		struct mgmt_config c;
 		char err[MGMT_ERR_MAX];
-		size_t len = base_len;
+		const char *base = bases[round % 2];
+		size_t len = strlen(base);
 		int ops = 1 + (int)rnd(round % 10 == 0 ? 40 : 4);
 
-		memcpy(buf, good_cfg, len);
+		memcpy(buf, base, len);
 		for (int k = 0; k < ops; k++) {
 			size_t pos = rnd((uint32_t)len + 1);
 
@@ -834,6 +1380,7 @@ static void test_fuzz(void **state)
 				assert_in_range(c.addrs[i].port, 0, c.n_ports - 1);
 			assert_in_range(c.workers, 1, 16);
 			assert_in_range(c.log_level, LOG_ERR, LOG_DEBUG);
+			check_fuzz_proxy(&c);
 		} else {
 			bad++;
 			assert_true(all_zero(&c, sizeof(c)));
@@ -862,6 +1409,13 @@ int main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_proxy_sections),
+		cmocka_unit_test(test_proxy_defaults),
+		cmocka_unit_test(test_cc_names),
+		cmocka_unit_test(test_psk_file_path),
+		cmocka_unit_test(test_psk_file_load),
+		cmocka_unit_test(test_psk_not_shown),
+		cmocka_unit_test(test_proxy_limits),
 
 		/* unknown keys */
 		BAD("unknown_key_top", SECTION("colour: blue\n"), L(10) "colour: ", "unknown key"),
@@ -1039,6 +1593,304 @@ int main(void)
 		    L(4) "ports[0].name: ", "must not be empty"),
 		BAD("devargs_long", EAL "ports:\n  - name: p\n    devargs: " S128 S128 "\n",
 		    L(5) "ports[0].devargs: ", "too long (at most 255 characters)"),
+
+		/* peers */
+		BAD("peer_unknown_key", PEER("    colour: blue\n"),
+		    L(9) "peers[0].colour: ", "unknown key"),
+		BAD("peer_name_missing", BOX "peers:\n  - kind: gateway\n",
+		    L(8) "peers[0].name: ", "required key missing"),
+		BAD("peer_name_chars", BOX "peers:\n  - name: gw b\n",
+		    L(8) "peers[0].name: ", "'gw b' has a character other than A-Z a-z 0-9 _ -"),
+		BAD("peer_duplicate_name", GWB "  - name: gwb\n",
+		    L(12) "peers[1].name: ", "duplicate peer name 'gwb' (also peers[0])"),
+		BAD("peer_kind", PEER("    kind: router\n"), L(9) "peers[0].kind: ",
+		    "unknown value 'router' (gateway|mptcp-server|mptcp-clients)"),
+		BAD("peer_port_0", PEER("    port: 0\n"),
+		    L(9) "peers[0].port: ", "0 is out of range (1..65535)"),
+		BAD("peer_port_high", PEER("    port: 65536\n"),
+		    L(9) "peers[0].port: ", "65536 is out of range (1..65535)"),
+		BAD("peer_port_server", PEER("    kind: mptcp-server\n    port: 80\n"),
+		    L(10) "peers[0].port: ", "not for a peer of kind mptcp-server"),
+		BAD("peer_scheduler", PEER("    scheduler: fastest\n"), L(9) "peers[0].scheduler: ",
+		    "unknown value 'fastest' (roundrobin|minrtt|redundant)"),
+		BAD("peer_cc", PEER("    cc: bbr\n"), L(9) "peers[0].cc: ", "unknown value 'bbr'"),
+		BAD("peer_no_key", PEER("    paths: [" P0 "]\n"),
+		    L(8) "peers[0]: ", "a gateway needs exactly one of 'psk' (hex) and 'psk_file'"),
+		BAD("peer_two_keys", PEER("    psk: " K16 "\n    psk_file: k\n"),
+		    L(8) "peers[0]: ", "needs exactly one of 'psk' (hex) and 'psk_file'"),
+		BAD("psk_odd", PEER("    psk: " K16 "0\n"),
+		    L(9) "peers[0].psk: ", "an odd number of hex digits (33)"),
+		BAD("psk_short", PEER("    psk: 00112233445566778899aabbccddee\n"),
+		    L(9) "peers[0].psk: ",
+		    "a key of 15 bytes is out of range (16..64 bytes, 32..128 hex digits)"),
+		BAD("psk_long", PEER("    psk: " K16 K16 K16 K16 "00\n"),
+		    L(9) "peers[0].psk: ", "a key of 65 bytes is out of range"),
+		BAD("psk_not_hex", PEER("    psk: 0x112233445566778899aabbccddeeff\n"),
+		    L(9) "peers[0].psk: ",
+		    "character 2 of the key is not a hex digit (0-9 a-f A-F)"),
+		BAD("psk_empty", PEER("    psk: \"\"\n"),
+		    L(9) "peers[0].psk: ", "must not be empty"),
+		BAD("psk_list", PEER("    psk: [" K16 "]\n"),
+		    L(9) "peers[0].psk: ", "expected a single value, got a list"),
+		BAD("psk_server", PEER("    kind: mptcp-server\n    psk: " K16 "\n"),
+		    L(10) "peers[0].psk: ",
+		    "not for a peer of kind mptcp-server (a key is only for a gateway)"),
+		BAD("psk_file_clients", PEER("    kind: mptcp-clients\n    psk_file: k\n"),
+		    L(10) "peers[0].psk_file: ", "not for a peer of kind mptcp-clients"),
+		BAD("psk_file_control", PEER("    psk_file: \"a\\tb\"\n"),
+		    L(9) "peers[0].psk_file: ", "contains a control character"),
+		BAD("psk_file_empty", PEER("    psk_file: ''\n"),
+		    L(9) "peers[0].psk_file: ", "must not be empty"),
+		BAD("peer_paths_missing", PEER("    psk: " K16 "\n"),
+		    L(8) "peers[0].paths: ", "a peer of kind gateway needs 1..8 paths"),
+		BAD("peer_paths_empty", PEER("    kind: mptcp-server\n    paths: []\n"),
+		    L(10) "peers[0].paths: ", "a peer of kind mptcp-server needs 1..8 paths"),
+		BAD("peer_paths_too_many",
+		    GW_PATHS("      - " P0 "\n      - " P0 "\n      - " P0 "\n      - " P0
+			     "\n      - " P0 "\n      - " P0 "\n      - " P0 "\n      - " P0
+			     "\n      - " P0 "\n"),
+		    L(19) "peers[0].paths: ", "too many entries (at most 8)"),
+		BAD("path_unknown_key",
+		    GW_PATHS("      - {name: p0, local: wan0, remote: 198.18.2.2, mtu: 1}\n"),
+		    L(11) "peers[0].paths[0].mtu: ", "unknown key"),
+		BAD("path_name_missing", GW_PATHS("      - {local: wan0}\n"),
+		    L(11) "peers[0].paths[0].name: ", "required key missing"),
+		BAD("path_duplicate_name",
+		    GW_PATHS("      - " P0
+			     "\n      - {name: p0, local: wan1, remote: 198.18.2.3}\n"),
+		    L(12) "peers[0].paths[1].name: ",
+		    "duplicate path name 'p0' (also peers[0].paths[0])"),
+		BAD("path_local_missing", GW_PATHS("      - {name: p0, remote: 198.18.2.2}\n"),
+		    L(11) "peers[0].paths[0].local: ", "required key missing"),
+		BAD("path_local_unknown",
+		    GW_PATHS("      - {name: p0, local: wan9, remote: 198.18.2.2}\n"),
+		    L(11) "peers[0].paths[0].local: ", "no address named 'wan9'"),
+		BAD("path_no_addresses",
+		    EAL "ports: [{name: w, devargs: d, role: wan}]\npeers:\n"
+			"  - {name: s, kind: mptcp-server, paths: [{name: p, local: wan0}]}\n",
+		    L(5) "peers[0].paths[0].local: ", "no address named 'wan0'"),
+		BAD("path_remote_missing", GW_PATHS("      - {name: p0, local: wan0}\n"),
+		    L(11) "peers[0].paths[0].remote: ", "required for a peer of kind gateway"),
+		BAD("path_remote_server",
+		    PEER("    kind: mptcp-server\n    paths:\n      - " P0 "\n"),
+		    L(11) "peers[0].paths[0].remote: ",
+		    "not for a peer of kind mptcp-server (the destination is the intercepted "
+		    "SYN's)"),
+		BAD("path_remote_syntax",
+		    GW_PATHS("      - {name: p0, local: wan0, remote: 198.18.2}\n"),
+		    L(11) "peers[0].paths[0].remote: ",
+		    "'198.18.2' is not an IPv4 address (a.b.c.d)"),
+		BAD("path_remote_prefix",
+		    GW_PATHS("      - {name: p0, local: wan0, remote: 198.18.2.2/24}\n"),
+		    L(11) "peers[0].paths[0].remote: ", "is not an IPv4 address"),
+		BAD("path_remote_zero",
+		    GW_PATHS("      - {name: p0, local: wan0, remote: 0.0.0.0}\n"),
+		    L(11) "peers[0].paths[0].remote: ", "0.0.0.0 is not a host address"),
+		BAD("path_backup",
+		    GW_PATHS(
+			    "      - {name: p0, local: wan0, remote: 198.18.2.2, backup: maybe}\n"),
+		    L(11) "peers[0].paths[0].backup: ", "'maybe' is not a boolean (true|false)"),
+		BAD("listen_gateway", GWB "    listen: 7000\n", L(12) "peers[0].listen: ",
+		    "not for a peer of kind gateway (only for mptcp-clients)"),
+		BAD("backend_server",
+		    PEER("    kind: mptcp-server\n    paths: [{name: p, local: wan0}]\n"
+			 "    backend: 10.0.0.1:80\n"),
+		    L(11) "peers[0].backend: ", "not for a peer of kind mptcp-server"),
+		BAD("clients_listen_missing",
+		    PEER("    kind: mptcp-clients\n    backend: 10.0.0.1:80\n"),
+		    L(8) "peers[0].listen: ", "required for a peer of kind mptcp-clients"),
+		BAD("clients_backend_missing", PEER("    kind: mptcp-clients\n    listen: 7000\n"),
+		    L(8) "peers[0].backend: ", "required for a peer of kind mptcp-clients"),
+		BAD("clients_listen_0", PEER("    kind: mptcp-clients\n    listen: 0\n"),
+		    L(10) "peers[0].listen: ", "0 is out of range (1..65535)"),
+		BAD("clients_backend_syntax",
+		    PEER("    kind: mptcp-clients\n    listen: 7000\n    backend: 10.0.0.1\n"),
+		    L(11) "peers[0].backend: ", "'10.0.0.1' is not a.b.c.d:port"),
+		BAD("clients_backend_port",
+		    PEER("    kind: mptcp-clients\n    listen: 7000\n    backend: 10.0.0.1:0\n"),
+		    L(11) "peers[0].backend: ", "0 is out of range (1..65535)"),
+		BAD("clients_listen_proxy", PEER("    kind: mptcp-clients\n    listen: 6543\n"),
+		    L(10) "peers[0].listen: ", "port 6543 is also the proxy's (proxy.port)"),
+		BAD("clients_listen_proxy_set",
+		    PROXY("  port: 7000\n") "peers:\n  - {name: c, kind: mptcp-clients, listen: "
+					    "7000, backend: \"10.0.0.1:80\"}\n",
+		    L(10) "peers[0].listen: ", "port 7000 is also the proxy's (proxy.port)"),
+		BAD("clients_listen_service",
+		    BOX "services: [{name: e, kind: echo, listen: 7000}]\npeers:\n  - {name: c, "
+			"kind: mptcp-clients, listen: 7000, backend: \"10.0.0.1:80\"}\n",
+		    L(9) "peers[0].listen: ", "port 7000 is also services[0]'s"),
+		BAD("clients_listen_twice",
+		    BOX
+		    "peers:\n"
+		    "  - {name: c, kind: mptcp-clients, listen: 7000, backend: \"10.0.0.1:80\"}\n"
+		    "  - {name: d, kind: mptcp-clients, listen: 7000, backend: \"10.0.0.1:80\"}\n",
+		    L(9) "peers[1].listen: ", "port 7000 is also peers[0]'s"),
+		BAD("peers_mapping", BOX "peers: {name: x}\n",
+		    L(7) "peers: ", "expected a list, got a mapping"),
+
+		/* rules */
+		BAD("rule_unknown_key",
+		    RULE("    dst: 10.0.0.0/8\n    action: deny\n    proto: tcp\n"),
+		    L(16) "rules[0].proto: ", "unknown key"),
+		BAD("rule_name_missing", GWB "rules:\n  - {dst: 10.0.0.0/8, action: deny}\n",
+		    L(13) "rules[0].name: ", "required key missing"),
+		BAD("rule_duplicate_name",
+		    RULE("    dst: 10.0.0.0/8\n    action: deny\n") "  - {name: r, dst: "
+								    "10.0.0.0/8, "
+								    "action: deny}\n",
+		    L(16) "rules[1].name: ", "duplicate rule name 'r' (also rules[0])"),
+		BAD("rule_dst_missing", RULE("    action: deny\n"),
+		    L(13) "rules[0].dst: ", "required key missing"),
+		BAD("rule_action_missing", RULE("    dst: 10.0.0.0/8\n"),
+		    L(13) "rules[0].action: ", "required key missing"),
+		BAD("rule_action", RULE("    dst: 10.0.0.0/8\n    action: allow\n"),
+		    L(15) "rules[0].action: ",
+		    "unknown value 'allow' (intercept|passthrough|deny)"),
+		BAD("rule_dst_syntax", RULE("    dst: 10.0.0/8\n    action: deny\n"),
+		    L(14) "rules[0].dst: ",
+		    "'10.0.0/8' is not an IPv4 or IPv6 prefix (address or address/len)"),
+		BAD("rule_dst_no_len", RULE("    dst: 10.0.0.0/\n    action: deny\n"),
+		    L(14) "rules[0].dst: ", "is not an IPv4 or IPv6 prefix"),
+		BAD("rule_dst_len_sign", RULE("    dst: 10.0.0.0/+8\n    action: deny\n"),
+		    L(14) "rules[0].dst: ", "is not an IPv4 or IPv6 prefix"),
+		BAD("rule_dst_two_lens", RULE("    dst: 10.0.0.0/8/8\n    action: deny\n"),
+		    L(14) "rules[0].dst: ", "is not an IPv4 or IPv6 prefix"),
+		BAD("rule_dst_leading_zero", RULE("    dst: 10.0.0.010\n    action: deny\n"),
+		    L(14) "rules[0].dst: ", "is not an IPv4 or IPv6 prefix"),
+		BAD("rule_dst_zone", RULE("    dst: \"fe80::1%eth0\"\n    action: deny\n"),
+		    L(14) "rules[0].dst: ", "is not an IPv4 or IPv6 prefix"),
+		BAD("rule_dst_empty", RULE("    dst: \"\"\n    action: deny\n"),
+		    L(14) "rules[0].dst: ", "'' is not an IPv4 or IPv6 prefix"),
+		BAD("rule_dst_len_33", RULE("    dst: 10.0.0.0/33\n    action: deny\n"),
+		    L(14) "rules[0].dst: ", "prefix length 33 is out of range (0..32)"),
+		BAD("rule_dst_len_129", RULE("    dst: \"2001:db8::/129\"\n    action: deny\n"),
+		    L(14) "rules[0].dst: ", "prefix length 129 is out of range (0..128)"),
+		BAD("rule_dst_len_huge",
+		    RULE("    dst: 10.0.0.0/99999999999999999999\n    action: deny\n"),
+		    L(14) "rules[0].dst: ",
+		    "prefix length 99999999999999999999 is out of range (0..32)"),
+		BAD("rule_dst_host_bits", RULE("    dst: 198.18.2.1/24\n    action: deny\n"),
+		    L(14) "rules[0].dst: ",
+		    "'198.18.2.1/24' has bits set past its length (the prefix is 198.18.2.0/24)"),
+		BAD("rule_dst_host_bits6", RULE("    dst: \"2001:db8::1/32\"\n    action: deny\n"),
+		    L(14) "rules[0].dst: ",
+		    "has bits set past its length (the prefix is 2001:db8::/32)"),
+		BAD("rule_dst_host_bits_0", RULE("    dst: 10.0.0.0/0\n    action: deny\n"),
+		    L(14) "rules[0].dst: ",
+		    "has bits set past its length (the prefix is 0.0.0.0/0)"),
+		BAD("rule_src_host_bits",
+		    RULE("    dst: 10.0.0.0/8\n    src: 10.1.0.0/8\n    action: deny\n"),
+		    L(15) "rules[0].src: ", "(the prefix is 10.0.0.0/8)"),
+		BAD("rule_src_family",
+		    RULE("    dst: 10.0.0.0/8\n    src: \"::/0\"\n    action: deny\n"),
+		    L(15) "rules[0].src: ", "an IPv6 prefix, but dst is IPv4"),
+		BAD("rule_src_family6",
+		    RULE("    dst: \"::/0\"\n    src: 10.0.0.0/8\n    action: deny\n"),
+		    L(15) "rules[0].src: ", "an IPv4 prefix, but dst is IPv6"),
+		BAD("rule_dport_name",
+		    RULE("    dst: 10.0.0.0/8\n    dport: http\n    action: deny\n"),
+		    L(15) "rules[0].dport: ",
+		    "'http' is not a port or a port range (0..65535, or lo-hi)"),
+		BAD("rule_dport_high",
+		    RULE("    dst: 10.0.0.0/8\n    dport: 65536\n    action: deny\n"),
+		    L(15) "rules[0].dport: ", "'65536' is out of range (ports are 0..65535)"),
+		BAD("rule_dport_huge",
+		    RULE("    dst: 10.0.0.0/8\n    dport: 1-99999999999999999999\n    action: "
+			 "deny\n"),
+		    L(15) "rules[0].dport: ", "is out of range (ports are 0..65535)"),
+		BAD("rule_dport_reversed",
+		    RULE("    dst: 10.0.0.0/8\n    dport: 8080-80\n    action: deny\n"),
+		    L(15) "rules[0].dport: ", "'8080-80' is an empty range (lo-hi with lo <= hi)"),
+		BAD("rule_dport_open",
+		    RULE("    dst: 10.0.0.0/8\n    dport: 80-\n    action: deny\n"),
+		    L(15) "rules[0].dport: ", "'80-' is not a port or a port range"),
+		BAD("rule_dport_three",
+		    RULE("    dst: 10.0.0.0/8\n    dport: 1-2-3\n    action: deny\n"),
+		    L(15) "rules[0].dport: ", "'1-2-3' is not a port or a port range"),
+		BAD("rule_dport_negative",
+		    RULE("    dst: 10.0.0.0/8\n    dport: -5\n    action: deny\n"),
+		    L(15) "rules[0].dport: ", "'-5' is not a port or a port range"),
+		BAD("rule_dport_spaces",
+		    RULE("    dst: 10.0.0.0/8\n    dport: \"80 - 90\"\n    action: deny\n"),
+		    L(15) "rules[0].dport: ", "'80 - 90' is not a port or a port range"),
+		BAD("rule_dport_empty", RULE("    dst: 10.0.0.0/8\n    dport:\n    action: deny\n"),
+		    L(15) "rules[0].dport: ", "'' is not a port or a port range"),
+		BAD("rule_sport_reversed",
+		    RULE("    dst: 10.0.0.0/8\n    sport: 2-1\n    action: deny\n"),
+		    L(15) "rules[0].sport: ", "'2-1' is an empty range"),
+		BAD("rule_sport_list",
+		    RULE("    dst: 10.0.0.0/8\n    sport: [80]\n    action: deny\n"),
+		    L(15) "rules[0].sport: ", "expected a single value, got a list"),
+		BAD("rule_peer_missing", RULE("    dst: 10.0.0.0/8\n    action: intercept\n"),
+		    L(13) "rules[0].peer: ", "required key missing"),
+		BAD("rule_peer_unknown",
+		    RULE("    dst: 10.0.0.0/8\n    action: intercept\n    peer: gwc\n"),
+		    L(16) "rules[0].peer: ", "no peer named 'gwc'"),
+		BAD("rule_peer_no_peers",
+		    BOX "rules: [{name: r, dst: 10.0.0.0/8, action: intercept, peer: gwb}]\n",
+		    L(7) "rules[0].peer: ", "no peer named 'gwb'"),
+		BAD("rule_peer_clients",
+		    BOX "peers: [{name: c, kind: mptcp-clients, listen: 7000, backend: "
+			"\"10.0.0.1:80\"}]\n"
+			"rules: [{name: r, dst: 10.0.0.0/8, action: intercept, peer: c}]\n",
+		    L(8) "rules[0].peer: ", "peer 'c' is of kind mptcp-clients"),
+		BAD("rule_peer_passthrough",
+		    RULE("    dst: 10.0.0.0/8\n    action: passthrough\n    peer: gwb\n"),
+		    L(16) "rules[0].peer: ", "only for action intercept (not passthrough)"),
+		BAD("rule_peer_deny",
+		    RULE("    dst: 10.0.0.0/8\n    action: deny\n    peer: gwb\n"),
+		    L(16) "rules[0].peer: ", "only for action intercept (not deny)"),
+		BAD("rules_scalar", GWB "rules: web\n",
+		    L(12) "rules: ", "expected a list, got a single value"),
+
+		/* served */
+		BAD("served_syntax", BOX "served: [10.0.0.0/8, nowhere]\n",
+		    L(7) "served[1]: ", "'nowhere' is not an IPv4 or IPv6 prefix"),
+		BAD("served_host_bits", BOX "served:\n  - 10.0.0.0/8\n  - \"2001:db8::1/64\"\n",
+		    L(9) "served[1]: ",
+		    "has bits set past its length (the prefix is 2001:db8::/64)"),
+		BAD("served_len", BOX "served: [10.0.0.0/40]\n",
+		    L(7) "served[0]: ", "prefix length 40 is out of range (0..32)"),
+		BAD("served_scalar", BOX "served: 10.0.0.0/8\n",
+		    L(7) "served: ", "expected a list, got a single value"),
+		BAD("served_mapping_entry", BOX "served: [{a: b}]\n",
+		    L(7) "served[0]: ", "expected a single value, got a mapping"),
+
+		/* proxy */
+		BAD("proxy_unknown_key", PROXY("  ports: 1\n"),
+		    L(8) "proxy.ports: ", "unknown key"),
+		BAD("proxy_scalar", BOX "proxy: 6543\n",
+		    L(7) "proxy: ", "expected a mapping, got a single value"),
+		BAD("proxy_port_0", PROXY("  port: 0\n"),
+		    L(8) "proxy.port: ", "0 is out of range (1..65535)"),
+		BAD("proxy_port_high", PROXY("  port: 65536\n"),
+		    L(8) "proxy.port: ", "65536 is out of range (1..65535)"),
+		BAD("proxy_port_service",
+		    BOX "services: [{name: e, kind: echo, listen: 7000}]\nproxy: {port: 7000}\n",
+		    L(8) "proxy.port: ", "port 7000 is also services[0]'s"),
+		BAD("proxy_port_default_service",
+		    BOX "services:\n  - {name: e, kind: echo, listen: 7}\n"
+			"  - {name: f, kind: echo, listen: 6543}\n",
+		    L(9) "services[1].listen: ",
+		    "port 6543 is the proxy's (proxy.port, default 6543)"),
+		BAD("proxy_max_conns_0", PROXY("  max_connections: 0\n"),
+		    L(8) "proxy.max_connections: ", "0 is out of range (1..1048576)"),
+		BAD("proxy_max_conns_high", PROXY("  max_connections: 1048577\n"),
+		    L(8) "proxy.max_connections: ", "1048577 is out of range"),
+		BAD("proxy_buffer_low", PROXY("  buffer: 16383\n"),
+		    L(8) "proxy.buffer: ", "16383 is out of range (16384..67108864)"),
+		BAD("proxy_buffer_high", PROXY("  buffer: 67108865\n"),
+		    L(8) "proxy.buffer: ", "67108865 is out of range"),
+		BAD("proxy_buffer_hex", PROXY("  buffer: 0x4000\n"),
+		    L(8) "proxy.buffer: ", "'0x4000' is not a decimal number"),
+		BAD("proxy_connect_timeout_low", PROXY("  connect_timeout_ms: 99\n"),
+		    L(8) "proxy.connect_timeout_ms: ", "99 is out of range (100..600000)"),
+		BAD("proxy_connect_timeout_high", PROXY("  connect_timeout_ms: 600001\n"),
+		    L(8) "proxy.connect_timeout_ms: ", "600001 is out of range"),
+		BAD("proxy_idle_timeout_high", PROXY("  idle_timeout_s: 604801\n"),
+		    L(8) "proxy.idle_timeout_s: ", "604801 is out of range (0..604800)"),
+		BAD("proxy_idle_timeout_negative", PROXY("  idle_timeout_s: -1\n"),
+		    L(8) "proxy.idle_timeout_s: ", "-1 is out of range"),
 
 		/* structure */
 		BAD("workers_scalar", SECTION("workers: 5\n"),
