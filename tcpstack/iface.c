@@ -370,6 +370,23 @@ unsigned tcpstack_iface_snoop_arp(struct tcpstack_iface *ifc, struct rte_mbuf *m
 	return q.n;
 }
 
+unsigned tcpstack_iface_learn(struct tcpstack_iface *ifc, uint32_t ip,
+			      const struct rte_ether_addr *mac, uint64_t now, struct rte_mbuf **out,
+			      unsigned out_max)
+{
+	struct outq q = { .ifc = ifc, .v = out, .max = out_max, .now = now };
+	bool full;
+
+	if (ip == 0 || !rte_is_valid_assigned_ether_addr(mac))
+		return 0;
+	struct rte_mbuf *ready = arp_learn(ifc->arp, ip, mac, now, true, &full);
+	if (full)
+		count(ifc, TCPSTACK_MIB_ARP_TABLE_FULL);
+	if (ready != NULL)
+		send_resolved(&q, ready, mac);
+	return q.n;
+}
+
 unsigned tcpstack_iface_output(struct tcpstack_iface *ifc, struct rte_mbuf *m, uint64_t now,
 			       struct rte_mbuf **out, unsigned out_max)
 {

@@ -209,8 +209,14 @@ void tcp_conn_done(struct tcpstack_conn *c, int err)
 
 	if (c->state == TCP_CLOSED)
 		return; /* already retired */
+	/* What the user has not read yet stays readable from its CLOSED
+	 * handler (a relay hands it on), and is freed after. */
+	struct tcp_segq rcvq = c->rcvq;
+	c->rcvq = (struct tcp_segq){ 0 };
 	conn_retire(c);
+	c->rcvq = rcvq;
 	tcp_conn_event(c, TCPSTACK_TCP_EV_CLOSED, err);
+	tcp_segq_clear(&c->rcvq);
 	c->closed_by_user = true;
 	c->hnext = s->dead;
 	s->dead = c;
@@ -240,18 +246,24 @@ void tcp_conn_set_state(struct tcpstack_conn *c, enum tcp_state st)
 const struct tcp_listener *tcp_listener_find(const struct tcpstack_tcp *s, uint32_t laddr,
 					     uint16_t lport)
 {
-	const struct tcp_listener *any = NULL;
+	const struct tcp_listener *any = NULL, *any_port = NULL;
 
 	for (unsigned i = 0; i < TCP_LISTENERS_MAX; i++) {
 		const struct tcp_listener *l = &s->listeners[i];
-		if (!l->used || l->lport != lport)
+		if (!l->used)
+			continue;
+		if (l->lport == 0) { /* transparent: any address, any port */
+			any_port = l;
+			continue;
+		}
+		if (l->lport != lport)
 			continue;
 		if (l->laddr == laddr)
 			return l;
 		if (l->laddr == 0)
 			any = l;
 	}
-	return any;
+	return any != NULL ? any : any_port;
 }
 
 struct rte_mbuf *tcp_segq_push(struct tcp_segq *q, struct rte_mbuf *m)
@@ -303,6 +315,8 @@ int tcpstack_tcp_listen(struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport,
 {
 	struct tcp_listener *free_slot = NULL;
 
+	if (lport == 0 && laddr != 0)
+		return -EINVAL; /* port 0 means transparent: every address */
 	for (unsigned i = 0; i < TCP_LISTENERS_MAX; i++) {
 		struct tcp_listener *l = &s->listeners[i];
 		if (l->used && l->laddr == laddr && l->lport == lport)
@@ -316,6 +330,14 @@ int tcpstack_tcp_listen(struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport,
 		.laddr = laddr, .lport = lport, .used = true, .ops = ops, .user = user
 	};
 	return 0;
+}
+
+bool tcpstack_tcp_has_conn(const struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport,
+			   uint32_t raddr, uint16_t rport)
+{
+	struct tcp_tuple t = { .laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport };
+
+	return tcp_conn_lookup((struct tcpstack_tcp *)s, &t) != NULL;
 }
 
 void tcpstack_tcp_unlisten(struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport)

@@ -793,6 +793,23 @@ static int parse(struct seg *g)
 
 static void input(struct tcpstack_tcp *s, struct rte_mbuf *m, uint64_t now);
 
+void tcpstack_tcp_reset_segment(struct tcpstack_tcp *s, struct rte_mbuf *m, uint64_t now)
+{
+	struct seg g = { .m = m };
+	int err;
+
+	s->now = now;
+	s->busy++;
+	err = parse(&g);
+	if (err != 0)
+		tcp_count(s, (enum tcpstack_mib)err);
+	else
+		reset_unowned(s, &g, now);
+	rte_pktmbuf_free(m);
+	s->busy--;
+	tcp_reap(s);
+}
+
 void tcpstack_tcp_input(struct tcpstack_tcp *s, struct rte_mbuf *m, uint64_t now)
 {
 	s->now = now;

@@ -205,6 +205,15 @@ unsigned tcpstack_iface_snoop_arp(struct tcpstack_iface *ifc, struct rte_mbuf *m
 				  struct rte_mbuf **out, unsigned out_max);
 
 /**
+ * Learn that @p ip is at @p mac, as an ARP reply would teach (creating the
+ * entry): a transparent proxy knows its client's MAC from the SYN. A frame
+ * held for @p ip is released to @p out. @return frames for @p out.
+ */
+unsigned tcpstack_iface_learn(struct tcpstack_iface *ifc, uint32_t ip,
+			      const struct rte_ether_addr *mac, uint64_t now, struct rte_mbuf **out,
+			      unsigned out_max);
+
+/**
  * Send an IPv4 packet (mbuf starting at an Ethernet header whose addresses
  * the stack fills): resolves the next hop, holding the frame while ARP
  * resolves it. Consumes @p m. @return frames for @p out, as above.
@@ -245,7 +254,10 @@ enum tcpstack_tcp_event {
 				    *   being fuller or refusing a send */
 	TCPSTACK_TCP_EV_PEER_FIN, /**< the peer will send nothing more */
 	TCPSTACK_TCP_EV_CLOSED, /**< over; err 0 (orderly), ECONNRESET,
-				    *   ECONNREFUSED, ETIMEDOUT or ECONNABORTED */
+				    *   ECONNREFUSED, ETIMEDOUT or ECONNABORTED.
+				    *   The handler may still take what waits
+				    *   in the receive queue (tcpstack_tcp_recv),
+				    *   and only then: it is freed after */
 };
 
 /** Which segment an option hook is about. */
@@ -344,9 +356,23 @@ uint64_t tcpstack_tcp_next_timer(const struct tcpstack_tcp *s);
 /** Connections in the table, TIME_WAIT included. */
 unsigned tcpstack_tcp_conn_count(const struct tcpstack_tcp *s);
 
-/** Accept connections to @p laddr (0 = any of ours) : @p lport. @return 0 or -errno. */
+/**
+ * Accept connections to @p laddr (0 = any of ours) : @p lport. With both 0
+ * the listener is transparent: it takes a SYN to any address and port that
+ * no other listener takes (a proxy feeds such an engine only the SYNs it
+ * intercepts); port 0 with an address is -EINVAL. @return 0 or -errno.
+ */
 int tcpstack_tcp_listen(struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport,
 			const struct tcpstack_tcp_ops *ops, void *user);
+/** Is there a connection (TIME_WAIT included) for this 4-tuple? */
+bool tcpstack_tcp_has_conn(const struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport,
+			   uint32_t raddr, uint16_t rport);
+/**
+ * Answer the segment in frame @p m with a RST, as a closed port would
+ * (RFC 9293 3.10.7.1), whatever listeners exist: how a proxy refuses a
+ * SYN it held. Consumes @p m.
+ */
+void tcpstack_tcp_reset_segment(struct tcpstack_tcp *s, struct rte_mbuf *m, uint64_t now);
 /** Stop accepting (existing connections go on). */
 void tcpstack_tcp_unlisten(struct tcpstack_tcp *s, uint32_t laddr, uint16_t lport);
 

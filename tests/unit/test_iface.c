@@ -277,6 +277,160 @@ static void test_snoop_refreshes_only(void **state)
 	tcpstack_iface_destroy(ifc);
 }
 
+/* An IPv4 frame from the box to @to (Ethernet addresses left for the stack). */
+static struct rte_mbuf *frame_to(uint32_t to, uint16_t plen)
+{
+	uint8_t f[256];
+	uint16_t len = ut_echo(f, &zero, &zero, BOX_IP, to, plen);
+
+	return ut_mbuf(pool, f, len);
+}
+
+/* The released frame: to @mac from the box, IPv4 to @to, unchanged. */
+static void check_sent_to(struct rte_mbuf *m, const struct rte_ether_addr *mac, uint32_t to,
+			  uint16_t plen)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	struct tcpstack_ipv4_view v;
+
+	assert_true(rte_is_same_ether_addr(&eth->dst_addr, mac));
+	assert_true(rte_is_same_ether_addr(&eth->src_addr, &box));
+	assert_int_equal(rte_be_to_cpu_16(eth->ether_type), RTE_ETHER_TYPE_IPV4);
+	assert_int_equal(tcpstack_ipv4_parse(rte_pktmbuf_mtod_offset(m, void *, 14),
+					     rte_pktmbuf_data_len(m) - 14, &v),
+			 0);
+	assert_int_equal(v.hdr->src_addr, BOX_IP);
+	assert_int_equal(v.hdr->dst_addr, to);
+	assert_int_equal(v.l4_len, 8 + plen);
+	assert_true(tcpstack_l4_cksum_ok(&v));
+}
+
+/* tcpstack_iface_learn(): the frame held while an address resolves goes
+ * out to the MAC learnt (no ARP reply needed), the entry is made and
+ * used from then on; an entry is made for an address nobody asked for
+ * too, and a known one's MAC is replaced. */
+static void test_learn_releases_held_frame(void **state)
+{
+	struct tcpstack_iface *ifc = make(false);
+	struct rte_mbuf *out[8];
+	const struct rte_ether_addr other = { { 2, 0x11, 0x22, 0x33, 0x44, 0x55 } };
+	const uint32_t client = UT_IP(198, 18, 1, 50);
+
+	(void)state;
+	/* Held: an ARP request goes out instead. */
+	assert_int_equal(tcpstack_iface_output(ifc, frame_to(PEER_IP, 30), 0, out, 8), 1);
+	assert_int_equal(rte_be_to_cpu_16(arp_of(out[0])->arp_opcode), RTE_ARP_OP_REQUEST);
+	free_all(out, 1);
+	const struct arp_entry *e = arp_cache_find(ifc->arp, PEER_IP);
+	assert_non_null(e);
+	assert_int_equal(e->state, ARP_INCOMPLETE);
+
+	/* Learnt: the held frame leaves, to that MAC. */
+	assert_int_equal(tcpstack_iface_learn(ifc, PEER_IP, &peer, 1000, out, 8), 1);
+	check_sent_to(out[0], &peer, PEER_IP, 30);
+	free_all(out, 1);
+	e = arp_cache_find(ifc->arp, PEER_IP);
+	assert_non_null(e);
+	assert_int_equal(e->state, ARP_REACHABLE);
+	assert_true(rte_is_same_ether_addr(&e->mac, &peer));
+	assert_null(e->pending);
+	/* Only once; and what is sent next goes at once, no request. */
+	assert_int_equal(tcpstack_iface_learn(ifc, PEER_IP, &peer, 2000, out, 8), 0);
+	assert_int_equal(tcpstack_iface_output(ifc, frame_to(PEER_IP, 12), 3000, out, 8), 1);
+	check_sent_to(out[0], &peer, PEER_IP, 12);
+	free_all(out, 1);
+	assert_int_equal(mib.v[TCPSTACK_MIB_ARP_TX_REQUEST], 1);
+
+	/* An address nothing was sent to: the entry is made (unlike a
+	 * snooped ARP), and used at once. */
+	assert_null(arp_cache_find(ifc->arp, client));
+	assert_int_equal(tcpstack_iface_learn(ifc, client, &other, 4000, out, 8), 0);
+	e = arp_cache_find(ifc->arp, client);
+	assert_non_null(e);
+	assert_int_equal(e->state, ARP_REACHABLE);
+	assert_true(rte_is_same_ether_addr(&e->mac, &other));
+	assert_int_equal(tcpstack_iface_output(ifc, frame_to(client, 5), 5000, out, 8), 1);
+	check_sent_to(out[0], &other, client, 5);
+	free_all(out, 1);
+
+	/* A known address moves to another MAC. */
+	assert_int_equal(tcpstack_iface_learn(ifc, PEER_IP, &other, 6000, out, 8), 0);
+	assert_true(rte_is_same_ether_addr(&arp_cache_find(ifc->arp, PEER_IP)->mac, &other));
+	assert_int_equal(mib.v[TCPSTACK_MIB_ARP_TX_REQUEST], 1);
+	assert_int_equal(mib.v[TCPSTACK_MIB_ARP_RX_REPLY], 0);
+	tcpstack_iface_destroy(ifc);
+	assert_int_equal(rte_mempool_in_use_count(pool), 0);
+}
+
+/* Address 0, a multicast or a broadcast MAC: ignored, no entry made or
+ * changed, a held frame stays held (and goes with the next good one). */
+static void test_learn_ignores_bad(void **state)
+{
+	struct tcpstack_iface *ifc = make(false);
+	struct rte_mbuf *out[8];
+	const struct rte_ether_addr mcast = { { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 } };
+	const struct rte_ether_addr mcast2 = { { 0x03, 0x11, 0x22, 0x33, 0x44, 0x55 } };
+
+	(void)state;
+	assert_int_equal(tcpstack_iface_learn(ifc, 0, &peer, 0, out, 8), 0);
+	assert_null(arp_cache_find(ifc->arp, 0));
+
+	assert_int_equal(tcpstack_iface_output(ifc, frame_to(PEER_IP, 30), 0, out, 8), 1);
+	free_all(out, 1);
+	assert_int_equal(tcpstack_iface_learn(ifc, PEER_IP, &mcast, 10, out, 8), 0);
+	assert_int_equal(tcpstack_iface_learn(ifc, PEER_IP, &mcast2, 10, out, 8), 0);
+	assert_int_equal(tcpstack_iface_learn(ifc, PEER_IP, &bcast, 10, out, 8), 0);
+	const struct arp_entry *e = arp_cache_find(ifc->arp, PEER_IP);
+	assert_non_null(e);
+	assert_int_equal(e->state, ARP_INCOMPLETE);
+	assert_non_null(e->pending);
+
+	/* Unknown addresses with such MACs: no entry. */
+	assert_int_equal(tcpstack_iface_learn(ifc, GW_IP, &mcast, 10, out, 8), 0);
+	assert_int_equal(tcpstack_iface_learn(ifc, GW_IP, &bcast, 10, out, 8), 0);
+	assert_null(arp_cache_find(ifc->arp, GW_IP));
+
+	/* A known, resolved one keeps its MAC. */
+	assert_int_equal(tcpstack_iface_learn(ifc, GW_IP, &gwmac, 20, out, 8), 0);
+	assert_int_equal(tcpstack_iface_learn(ifc, GW_IP, &bcast, 30, out, 8), 0);
+	assert_int_equal(tcpstack_iface_learn(ifc, GW_IP, &mcast, 30, out, 8), 0);
+	assert_true(rte_is_same_ether_addr(&arp_cache_find(ifc->arp, GW_IP)->mac, &gwmac));
+
+	/* The held frame is still there, for the right MAC. */
+	assert_int_equal(tcpstack_iface_learn(ifc, PEER_IP, &peer, 40, out, 8), 1);
+	check_sent_to(out[0], &peer, PEER_IP, 30);
+	free_all(out, 1);
+	tcpstack_iface_destroy(ifc);
+	assert_int_equal(rte_mempool_in_use_count(pool), 0);
+}
+
+/* No room in @out: the released frame is dropped and counted; a full
+ * table is counted and makes no entry. Nothing leaks. */
+static void test_learn_limits(void **state)
+{
+	struct tcpstack_iface *ifc = make(false);
+	struct rte_mbuf *out[8];
+	unsigned made = 0;
+
+	(void)state;
+	assert_int_equal(tcpstack_iface_output(ifc, frame_to(PEER_IP, 30), 0, out, 8), 1);
+	free_all(out, 1);
+	assert_int_equal(tcpstack_iface_learn(ifc, PEER_IP, &peer, 10, out, 0), 0);
+	assert_int_equal(mib.v[TCPSTACK_MIB_OUT_OVERFLOW], 1);
+	assert_null(arp_cache_find(ifc->arp, PEER_IP)->pending);
+	assert_int_equal(rte_mempool_in_use_count(pool), 0);
+
+	/* 64 entries, three quarters usable: PEER_IP and 47 more. */
+	for (uint32_t i = 1; i <= 64; i++) {
+		const uint32_t ip = UT_IP(198, 18, 3, i);
+		assert_int_equal(tcpstack_iface_learn(ifc, ip, &peer, 20, out, 8), 0);
+		made += arp_cache_find(ifc->arp, ip) != NULL;
+	}
+	assert_int_equal(made, 47);
+	assert_int_equal(mib.v[TCPSTACK_MIB_ARP_TABLE_FULL], 64 - 47);
+	tcpstack_iface_destroy(ifc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +440,9 @@ int main(void)
 		cmocka_unit_test(test_unresolved_reply_dropped_and_counted),
 		cmocka_unit_test(test_refusals_counted),
 		cmocka_unit_test(test_snoop_refreshes_only),
+		cmocka_unit_test(test_learn_releases_held_frame),
+		cmocka_unit_test(test_learn_ignores_bad),
+		cmocka_unit_test(test_learn_limits),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
