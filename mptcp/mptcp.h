@@ -233,6 +233,21 @@ struct mptcp_info {
 };
 void mptcp_get_info(const struct mptcp_sock *m, struct mptcp_info *i);
 
+/**
+ * With @p on, the connection opens subflows only along the paths given by
+ * mptcp_add_subflow(), not towards addresses the peer announces: for
+ * peers whose paths are configured pairwise (a gateway and its peer).
+ */
+void mptcp_set_paths_only(struct mptcp_sock *m, bool on);
+
+/**
+ * The connection's MPTCP keys, ours and the peer's (RFC 8684 3.1), which a
+ * user may bind its own authentication to. Both are 0 after a fallback
+ * that happened before they were exchanged. @return 0, or -EAGAIN while
+ * the peer's key is still to come (its third ACK was lost).
+ */
+int mptcp_get_keys(const struct mptcp_sock *m, uint64_t *local, uint64_t *remote);
+
 struct mptcp_subflow_info {
 	struct tcpstack_tcp_info tcp;
 	uint8_t local_id, remote_id;

@@ -179,7 +179,7 @@ void mptcp_pm_echo_seen(struct mptcp_sock *m, uint8_t id)
 
 void mptcp_pm_add_addr(struct mptcp_sock *m, uint8_t id, uint32_t addr, uint16_t port, uint64_t now)
 {
-	if (m->server || m->subflows == NULL)
+	if (m->server || m->paths_only || m->subflows == NULL)
 		return; /* the client opens subflows; a server only answers */
 	/* From the address the connection started on, to the one announced. */
 	const struct mptcp_subflow *first = m->subflows;

@@ -1053,6 +1053,25 @@ void mptcp_get_info(const struct mptcp_sock *m, struct mptcp_info *i)
 	i->remote_token = m->remote_token;
 }
 
+void mptcp_set_paths_only(struct mptcp_sock *m, bool on)
+{
+	m->paths_only = on;
+}
+
+int mptcp_get_keys(const struct mptcp_sock *m, uint64_t *local, uint64_t *remote)
+{
+	if (m->keys_pending)
+		return -EAGAIN;
+	if (m->fallback && m->remote_key == 0) {
+		/* fell back before the keys were exchanged: neither counts */
+		*local = *remote = 0;
+		return 0;
+	}
+	*local = m->local_key;
+	*remote = m->remote_key;
+	return 0;
+}
+
 int mptcp_get_subflow_info(const struct mptcp_sock *m, unsigned idx, struct mptcp_subflow_info *i)
 {
 	const struct mptcp_subflow *sf = m->subflows;

@@ -185,6 +185,7 @@ struct mptcp_sock {
 	bool dead;
 	bool connected_told;
 	bool err_fastclose; /* resets carry MP_FASTCLOSE */
+	bool paths_only; /* joins only along mptcp_add_subflow()'s paths */
 	bool keys_pending; /* server: the third ACK was lost, data came with a
 			    * DSS; the client's key comes with its resent
 			    * first data (MP_CAPABLE) */

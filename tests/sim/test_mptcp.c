@@ -8,14 +8,17 @@
  * joined (or fall back when the server has no MPTCP), a cut path's data
  * must be reinjected, and every mbuf must be back in the pool.
  * Fixed scenarios then check the throughput, and the management plane:
- * an address removed, a path made backup, joins refused.
+ * an address removed, a path made backup, joins refused; and what a
+ * gateway asks of a connection: its keys, paths only as configured.
  * SIM_SEED=N replays one seed verbosely, SIM_SEEDS=N sets how many run,
- * SIM_MGMT=1 runs the management plane's scenarios alone. */
+ * SIM_MGMT=1 runs the fixed scenarios of the management plane and of the
+ * gateway alone. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "mptcp/crypto.h"
 #include "mptcp/mptcp.h"
 #include "tests/sim/sim.h"
 #include "tests/unit/ut.h"
@@ -510,6 +513,7 @@ struct mg {
 	struct mp_timers mt[2];
 	uint64_t t0;
 	int failed;
+	bool b_plain; /* set by mg_init()'s @before: B listens as plain TCP */
 };
 
 #define MG_CHECK(g, cond)                                                                   \
@@ -559,7 +563,7 @@ static int mg_init(struct mg *g, struct rte_mempool *pool, const char *name, uns
 		before(g);
 	g->a = (struct app){ .sim = &g->sim, .side = 0, .to_send = bytes, .expect = bytes };
 	g->b = (struct app){ .sim = &g->sim, .side = 1, .to_send = bytes, .expect = bytes };
-	if (mptcp_listen(g->st[1], 0, PORT, &app_ops, &g->b) != 0)
+	if (!g->b_plain && mptcp_listen(g->st[1], 0, PORT, &app_ops, &g->b) != 0)
 		return -1;
 	g->a.m = mptcp_connect(g->st[0], g->sim.addr[0], 0, g->sim.addr[1], PORT, &app_ops, &g->a,
 			       g->sim.now, &err);
@@ -883,11 +887,169 @@ static int mg_fastclose(struct rte_mempool *pool, bool verbose)
 	return g.failed;
 }
 
+/* ---------------------------------------------------------------------- */
+/* What a gateway asks of a connection: its keys (mptcp_get_keys()), and
+ * subflows only along the paths it configured (mptcp_set_paths_only()). */
+
+/* Subflows of side @s from @laddr to @raddr (0: any). */
+static unsigned mg_sf_count(const struct mg *g, int s, uint32_t laddr, uint32_t raddr)
+{
+	const struct mptcp_sock *m = s ? g->b.m : g->a.m;
+	struct mptcp_subflow_info i;
+	unsigned n = 0;
+
+	for (unsigned k = 0; m != NULL && mptcp_get_subflow_info(m, k, &i) == 0; k++)
+		n += (laddr == 0 || i.tcp.laddr == laddr) && (raddr == 0 || i.tcp.raddr == raddr);
+	return n;
+}
+
+/* Each side's keys are the other's the other way round, none 0, and each
+ * is the one its side's token comes from (RFC 8684 3.2), so that they are
+ * not merely swapped. */
+static void mg_check_keys(struct mg *g)
+{
+	uint64_t al = 0, ar = 0, bl = 0, br = 0;
+	struct mptcp_info ia, ib;
+	uint32_t tok = 0;
+
+	MG_CHECK(g, g->a.m != NULL && g->b.m != NULL);
+	if (g->a.m == NULL || g->b.m == NULL)
+		return;
+	MG_CHECK(g, mptcp_get_keys(g->a.m, &al, &ar) == 0);
+	MG_CHECK(g, mptcp_get_keys(g->b.m, &bl, &br) == 0);
+	MG_CHECK(g, al != 0 && ar != 0 && al != ar);
+	MG_CHECK(g, al == br && ar == bl);
+	mptcp_get_info(g->a.m, &ia);
+	mptcp_get_info(g->b.m, &ib);
+	MG_CHECK(g, !ia.fallback && !ib.fallback);
+	MG_CHECK(g, mptcp_crypto_key_derive(al, &tok, NULL) == 0 && tok == ia.local_token);
+	MG_CHECK(g, mptcp_crypto_key_derive(ar, &tok, NULL) == 0 && tok == ia.remote_token);
+	MG_CHECK(g, mptcp_crypto_key_derive(bl, &tok, NULL) == 0 && tok == ib.local_token);
+	MG_CHECK(g, mptcp_crypto_key_derive(br, &tok, NULL) == 0 && tok == ib.remote_token);
+}
+
+/* (f) The keys of a connection established on one path; the same once
+ * it has three (joins change nothing). */
+static int mg_keys(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+	uint64_t l0 = 0, r0 = 0, l = 0, r = 0;
+
+	if (mg_init(&g, pool, "keys", 3, &mg_link, 8u << 20, 0, NULL) != 0) {
+		printf("sim_mptcp: keys: setup failed\n");
+		return 1;
+	}
+	/* the handshake's RTT and a bit: the first subflow is up on both
+	 * sides, the joins are not */
+	mg_run(&g, 20 * SIM_MS);
+	MG_CHECK(&g, g.a.connected && g.b.connected);
+	MG_CHECK(&g, mg_subflows(&g, 0) == 1 && mg_subflows(&g, 1) == 1);
+	mg_check_keys(&g);
+	if (g.a.m != NULL)
+		mptcp_get_keys(g.a.m, &l0, &r0);
+	mg_run(&g, 300 * SIM_MS); /* mid-transfer */
+	MG_CHECK(&g, mg_subflows(&g, 0) == 3 && mg_subflows(&g, 1) == 3);
+	MG_CHECK(&g, g.a.received < g.a.expect && g.b.received < g.b.expect);
+	mg_check_keys(&g);
+	MG_CHECK(&g, g.a.m != NULL && mptcp_get_keys(g.a.m, &l, &r) == 0 && l == l0 && r == r0);
+	mg_run(&g, 0);
+	return mg_fini(&g, pool, verbose);
+}
+
+/* B listens as plain TCP: A falls back at the SYN-ACK. */
+static void mg_b_plain(struct mg *g)
+{
+	g->b_plain = true;
+	MG_CHECK(g, tcpstack_tcp_listen(g->sim.stack[1], 0, PORT, &tcp_ops, &g->b) == 0);
+}
+
+/* (g) A falls back (B has no MPTCP) before any key was exchanged: both
+ * keys are 0 then, as on B's side of a gateway pair fallen back at the SYN,
+ * so that a binding of both keys (proxy_convert_auth_mac()) agrees. */
+static int mg_keys_fallback(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+	uint64_t l = 1, r = 1;
+	struct mptcp_info i;
+
+	if (mg_init(&g, pool, "keys after fallback", 1, &mg_link, 1u << 20, 0, mg_b_plain) != 0) {
+		printf("sim_mptcp: keys after fallback: setup failed\n");
+		return 1;
+	}
+	mg_run(&g, 100 * SIM_MS);
+	MG_CHECK(&g, g.a.connected && g.b.connected && g.a.m != NULL);
+	if (g.a.m != NULL) {
+		mptcp_get_info(g.a.m, &i);
+		MG_CHECK(&g, i.fallback);
+		MG_CHECK(&g, mptcp_get_keys(g.a.m, &l, &r) == 0);
+	}
+	if (l != 0 || r != 0) {
+		printf("sim_mptcp: keys after fallback: local key %#" PRIx64 ", remote %#" PRIx64
+		       " (want both 0)\n",
+		       l, r);
+		g.failed = 1;
+	}
+	mg_run(&g, 0);
+	return mg_fini(&g, pool, verbose);
+}
+
+/* B has an address on a third path, which A reaches from its first
+ * address, and announces it (ADD_ADDR); A configures path 1 itself. */
+static void mg_b_announces(struct mg *g)
+{
+	MG_CHECK(g, sim_add_path(&g->sim, &mg_link, &mg_link) == 2);
+	g->sim.path[2].addr[0] = g->sim.path[0].addr[0];
+	MG_CHECK(g, mptcp_stack_add_addr(g->st[1], sim_addr(&g->sim, 1, 2), 3, true) == 0);
+}
+
+/* (h) With paths_only A joins along the path it configured (path 1) and
+ * not to the address B announces (path 2); without, to both. */
+static int mg_paths_only(struct rte_mempool *pool, bool on, bool verbose)
+{
+	static struct mg g;
+	const char *name = on ? "paths only" : "paths and announced";
+
+	if (mg_init(&g, pool, name, 2, &mg_link, 4u << 20, 0, mg_b_announces) != 0) {
+		printf("sim_mptcp: %s: setup failed\n", name);
+		return 1;
+	}
+	const uint32_t a0 = sim_addr(&g.sim, 0, 0), a1 = sim_addr(&g.sim, 0, 1);
+	const uint32_t b1 = sim_addr(&g.sim, 1, 1), announced = sim_addr(&g.sim, 1, 2);
+	if (on)
+		mptcp_set_paths_only(g.a.m, true);
+	mg_run(&g, 1000 * SIM_MS);
+	/* the announcement made it, either way */
+	MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_ADD_ADDR_TX) >= 1);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_ADD_ADDR_RX) >= 1);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_ADD_ADDR_BAD_HMAC) == 0);
+	/* the configured path, either way */
+	MG_CHECK(&g, mg_sf_count(&g, 0, a1, b1) == 1 && mg_sf_count(&g, 1, b1, a1) == 1);
+	if (on) {
+		MG_CHECK(&g, mg_sf_count(&g, 0, 0, announced) == 0);
+		MG_CHECK(&g, mg_sf_count(&g, 1, announced, 0) == 0);
+		MG_CHECK(&g, mg_subflows(&g, 0) == 2 && mg_subflows(&g, 1) == 2);
+		MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_JOIN_TX) == 1);
+		MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_JOIN_SYN_RX) == 1);
+	} else {
+		MG_CHECK(&g, mg_sf_count(&g, 0, a0, announced) == 1);
+		MG_CHECK(&g, mg_sf_count(&g, 1, announced, a0) == 1);
+		MG_CHECK(&g, mg_subflows(&g, 0) == 3 && mg_subflows(&g, 1) == 3);
+		MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_JOIN_TX) == 2);
+	}
+	mg_check_keys(&g);
+	mg_run(&g, 0);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_JOIN_TX) == (on ? 1u : 2u)); /* and never later */
+	MG_CHECK(&g, g.sim.misrouted == 0);
+	return mg_fini(&g, pool, verbose);
+}
+
 static unsigned mg_all(struct rte_mempool *pool, bool verbose)
 {
 	return (unsigned)(mg_remove_addr(pool, verbose) + mg_backup(pool, verbose) +
 			  mg_backup_from_start(pool, verbose) + mg_join_refused(pool, verbose) +
-			  mg_refused_for_good(pool, verbose) + mg_fastclose(pool, verbose));
+			  mg_refused_for_good(pool, verbose) + mg_fastclose(pool, verbose) +
+			  mg_keys(pool, verbose) + mg_keys_fallback(pool, verbose) +
+			  mg_paths_only(pool, true, verbose) + mg_paths_only(pool, false, verbose));
 }
 
 int main(void)
