@@ -68,8 +68,18 @@ enum proxy_verdict proxy_classify(const struct proxy_classify_port *p, const voi
 		*why = PROXY_MIB_DROP_RUNT;
 		return PROXY_DROP;
 	}
-	if (p->role == MGMT_PORT_INSIDE)
+	if (p->role == MGMT_PORT_INSIDE) {
+		if (p->proxy && p->has_peer) {
+			uint16_t type = rte_be_to_cpu_16(eth->ether_type);
+			const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+			if (type == RTE_ETHER_TYPE_ARP)
+				return PROXY_INSIDE_ARP;
+			if (type == RTE_ETHER_TYPE_IPV4 && len >= sizeof(*eth) + sizeof(*ip) &&
+			    ip->next_proto_id == IPPROTO_TCP)
+				return PROXY_INSIDE_TCP;
+		}
 		goto bridge;
+	}
 
 	if (for_box(p, eth, len, &snoop))
 		return PROXY_LOCAL;

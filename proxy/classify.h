@@ -12,6 +12,8 @@ enum proxy_verdict {
 	PROXY_LOCAL, /* for the box's own stack */
 	PROXY_SNOOP_BRIDGE, /* ARP the stack may learn from, then bridge */
 	PROXY_SNOOP_DROP, /* ARP the stack may learn from, then drop */
+	PROXY_INSIDE_TCP, /* IPv4 TCP from an inside host: the relay's, or bridged */
+	PROXY_INSIDE_ARP, /* ARP on the inside port: the relay learns, or bridged */
 	PROXY_DROP, /* *why says why */
 };
 
@@ -21,6 +23,7 @@ struct proxy_classify_port {
 	bool has_peer;
 	struct rte_ether_addr mac;
 	const struct tcpstack_iface *ifc; /* the box's addresses; NULL if none */
+	bool proxy; /* inside port of a box that proxies */
 };
 
 enum proxy_verdict proxy_classify(const struct proxy_classify_port *p, const void *frame,

@@ -9,6 +9,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "proxy/convert.h"
 #include "proxy/port.h"
 #include "proxy/worker.h"
 
@@ -54,6 +55,35 @@ static int make_ifaces(struct proxy_dataplane *dp, char *err)
 	return 0;
 }
 
+/* The proxy, on worker 0 beside the box's own stack, if configured. */
+static int make_relay(struct proxy_dataplane *dp, char *err)
+{
+	struct proxy_worker *w0 = &dp->workers[0];
+	int in = mgmt_config_port_by_role(&dp->cfg, MGMT_PORT_INSIDE);
+	int out = mgmt_config_port_by_role(&dp->cfg, MGMT_PORT_OUTSIDE);
+
+	if (!proxy_relay_wanted(&dp->cfg))
+		return 0;
+	if (in < 0 || out < 0) {
+		snprintf(err, MGMT_ERR_MAX, "the proxy needs an inside and an outside port");
+		return -1;
+	}
+	const struct proxy_relay_env env = {
+		.cfg = &dp->cfg,
+		.mp = w0->mp,
+		.tcp = w0->tcp,
+		.pool = dp->tx_pool,
+		.stats = w0->stats,
+		.inside = (unsigned)in,
+		.outside = (unsigned)out,
+		.inside_mac = dp->ports[in].mac,
+		.tx = proxy_worker_tx,
+		.tx_ctx = w0,
+	};
+	w0->relay = proxy_relay_create(&env, 0, err);
+	return w0->relay != NULL ? 0 : -1;
+}
+
 static int make_workers(struct proxy_dataplane *dp, char *err)
 {
 	for (unsigned i = 0; i < dp->n_workers; i++) {
@@ -83,6 +113,8 @@ static int make_workers(struct proxy_dataplane *dp, char *err)
 			w0->ifc[pi]->tcp = w0->tcp;
 	/* MPTCP on the same TCP: every box address, announced to peers. */
 	struct mptcp_params mpp = { 0 };
+	if (proxy_relay_wanted(&dp->cfg)) /* the proxy's per-connection limit */
+		mpp.sndbuf = mpp.rcvbuf = dp->cfg.proxy_buffer;
 	w0->mp = mptcp_stack_create(&mpp, w0->tcp, dp->tx_pool, &w0->stats->mptcp);
 	if (w0->mp == NULL) {
 		snprintf(err, MGMT_ERR_MAX, "cannot create the MPTCP engine");
@@ -98,9 +130,12 @@ static int make_workers(struct proxy_dataplane *dp, char *err)
 			return -1;
 		}
 	}
+	if (make_relay(dp, err) != 0)
+		return -1;
 	for (unsigned i = 0; i < dp->n_workers; i++) {
 		for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 			struct proxy_classify_port *c = &dp->workers[i].cls[pi];
+			c->proxy = w0->relay != NULL;
 			c->role = dp->ports[pi].role;
 			c->has_peer = dp->ports[pi].peer >= 0;
 			c->mac = dp->ports[pi].mac;
@@ -267,6 +302,17 @@ void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f)
 			v += dp->stats[i].mib[k];
 		fprintf(f, "counter %s %" PRIu64 "\n", proxy_mib_names[k], v);
 	}
+	for (unsigned k = 1; k < PROXY_CONVERT_REASON_MAX; k++) {
+		uint64_t v = 0;
+		for (unsigned i = 0; i < dp->n_workers; i++)
+			v += dp->stats[i].convert[k];
+		if (v != 0)
+			fprintf(f, "counter proxy.%s %" PRIu64 "\n", proxy_convert_reason_names[k],
+				v);
+	}
+	if (dp->workers[0].relay != NULL)
+		fprintf(f, "gauge proxy_connections %u\n",
+			proxy_relay_active(dp->workers[0].relay));
 	for (unsigned i = 0; i < dp->n_workers; i++)
 		fprintf(f, "lcore %u busy_cycles %" PRIu64 " idle_cycles %" PRIu64 "\n",
 			dp->workers[i].lcore, dp->stats[i].busy_cycles, dp->stats[i].idle_cycles);

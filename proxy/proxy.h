@@ -25,16 +25,40 @@
 #define PROXY_WORKERS_MAX 16
 
 /* Data-path events and drop reasons not owned by tcpstack. */
-#define PROXY_MIB_LIST(X)                                     \
-	X(BRIDGED, "bridged")                                 \
-	X(LOCAL, "local")                                     \
-	X(REDIRECTED, "redirected_to_worker0")                \
-	X(DROP_RUNT, "drop_runt")                             \
-	X(DROP_NO_PEER_PORT, "drop_no_peer_port")             \
-	X(DROP_TO_BOX_NOT_LOCAL, "drop_to_box_mac_not_local") \
-	X(DROP_WAN_NOT_FOR_US, "drop_wan_not_for_us")         \
-	X(DROP_REDIRECT_FULL, "drop_redirect_ring_full")      \
-	X(DROP_TCP_NO_PORT, "drop_tcp_source_not_ours")
+#define PROXY_MIB_LIST(X)                                                    \
+	X(BRIDGED, "bridged")                                                \
+	X(LOCAL, "local")                                                    \
+	X(REDIRECTED, "redirected_to_worker0")                               \
+	X(DROP_RUNT, "drop_runt")                                            \
+	X(DROP_NO_PEER_PORT, "drop_no_peer_port")                            \
+	X(DROP_TO_BOX_NOT_LOCAL, "drop_to_box_mac_not_local")                \
+	X(DROP_WAN_NOT_FOR_US, "drop_wan_not_for_us")                        \
+	X(DROP_REDIRECT_FULL, "drop_redirect_ring_full")                     \
+	X(DROP_TCP_NO_PORT, "drop_tcp_source_not_ours")                      \
+	X(PROXY_INTERCEPTED, "proxy_intercepted")                            \
+	X(PROXY_SPLICED, "proxy_spliced")                                    \
+	X(PROXY_DENIED, "proxy_denied_by_rule")                              \
+	X(PROXY_PASS_RULE, "proxy_passthrough_rule")                         \
+	X(PROXY_PASS_PEER_DOWN, "proxy_passthrough_peer_down")               \
+	X(PROXY_PASS_PEER_TIMEOUT, "proxy_passthrough_peer_timeout")         \
+	X(PROXY_PASS_PEER_FAILED, "proxy_passthrough_peer_failed")           \
+	X(PROXY_PASS_PEER_REFUSED, "proxy_passthrough_peer_refused_request") \
+	X(PROXY_PASS_LIMIT, "proxy_passthrough_limit")                       \
+	X(PROXY_PASS_NO_MEMORY, "proxy_passthrough_no_memory")               \
+	X(PROXY_SYN_DUPLICATE, "proxy_syn_duplicate_while_held")             \
+	X(PROXY_REFUSED, "proxy_refused_by_server")                          \
+	X(PROXY_UNREACHABLE, "proxy_server_unreachable")                     \
+	X(PROXY_TIMED_OUT, "proxy_server_timed_out")                         \
+	X(PROXY_CLIENT_GONE, "proxy_client_gone_before_accept")              \
+	X(PROXY_ABORTED, "proxy_aborted")                                    \
+	X(PROXY_IDLE_TIMEOUT, "proxy_idle_timeouts")                         \
+	X(PROXY_FAR_REQUESTS, "proxy_far_requests")                          \
+	X(PROXY_FAR_NOT_PEER, "proxy_far_refused_not_a_peer")                \
+	X(PROXY_FAR_BAD_REQUEST, "proxy_far_bad_request")                    \
+	X(PROXY_FAR_NOT_SERVED, "proxy_far_not_served")                      \
+	X(PROXY_FAR_BUSY, "proxy_far_busy")                                  \
+	X(PROXY_FAR_CONNECTED, "proxy_far_connected")                        \
+	X(PROXY_FAR_FAILED, "proxy_far_connect_failed")
 
 enum proxy_mib {
 #define PROXY_MIB_ENUM(id, name) PROXY_MIB_##id,
@@ -59,6 +83,7 @@ struct proxy_lcore_stats {
 	struct tcpstack_mib_counters tcp_engine; /**< the TCP engine's own */
 	struct mptcp_mib_counters mptcp; /**< the MPTCP engine's */
 	uint64_t mib[PROXY_MIB_MAX];
+	uint64_t convert[32]; /**< conversion messages refused, by reason (convert.h) */
 	uint64_t busy_cycles; /**< TSC cycles of loops that moved packets */
 	uint64_t idle_cycles; /**< TSC cycles of empty loops and sleeps */
 } __rte_cache_aligned;

@@ -52,6 +52,11 @@ static void tx_add(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m)
 	b->m[b->n++] = m;
 }
 
+void proxy_worker_tx(void *ctx, unsigned port, struct rte_mbuf *m)
+{
+	tx_add(ctx, port, m);
+}
+
 static void tx_add_all(struct proxy_worker *w, unsigned pi, struct rte_mbuf **v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -83,6 +88,31 @@ static void local_or_redirect(struct proxy_worker *w, unsigned pi, struct rte_mb
 	w->stats->mib[PROXY_MIB_REDIRECTED]++;
 }
 
+/* An inside frame the proxy may want (TCP, ARP): the relay lives on
+ * worker 0, whose ring takes it from the others. */
+static void inside_input(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, bool tcp,
+			 uint64_t now)
+{
+	const struct proxy_port *p = &w->dp->ports[pi];
+	bool taken;
+
+	if (w->id != 0) {
+		if (rte_ring_mp_enqueue(w->dp->workers[0].redirect, m) != 0) {
+			w->stats->mib[PROXY_MIB_DROP_REDIRECT_FULL]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		w->stats->mib[PROXY_MIB_REDIRECTED]++;
+		return;
+	}
+	taken = tcp ? proxy_relay_inside_tcp(w->relay, m, now)
+		    : proxy_relay_inside_arp(w->relay, m, now);
+	if (!taken) {
+		w->stats->mib[PROXY_MIB_BRIDGED]++;
+		tx_add(w, (unsigned)p->peer, m);
+	}
+}
+
 static void handle(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now)
 {
 	const struct proxy_port *p = &w->dp->ports[pi];
@@ -90,8 +120,9 @@ static void handle(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint
 	struct rte_mbuf *out[4];
 	unsigned n;
 
-	switch (proxy_classify(&w->cls[pi], rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m),
-			       &why)) {
+	enum proxy_verdict v = proxy_classify(&w->cls[pi], rte_pktmbuf_mtod(m, void *),
+					      rte_pktmbuf_data_len(m), &why);
+	switch (v) {
 	case PROXY_BRIDGE:
 		w->stats->mib[PROXY_MIB_BRIDGED]++;
 		tx_add(w, (unsigned)p->peer, m);
@@ -111,6 +142,10 @@ static void handle(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint
 		/* Worker 0's stack takes it whole (and counts it as not for
 		 * us once learned from). */
 		local_or_redirect(w, pi, m, now);
+		return;
+	case PROXY_INSIDE_TCP:
+	case PROXY_INSIDE_ARP:
+		inside_input(w, pi, m, v == PROXY_INSIDE_TCP, now);
 		return;
 	case PROXY_DROP:
 		w->stats->mib[why]++;
@@ -160,8 +195,13 @@ static unsigned poll_ports(struct proxy_worker *w, uint64_t now)
 	if (w->redirect != NULL) {
 		unsigned n =
 			rte_ring_sc_dequeue_burst(w->redirect, (void **)pkts, dp->cfg.burst, NULL);
-		for (unsigned i = 0; i < n; i++)
-			local_input(w, dp->port_index[pkts[i]->port], pkts[i], now);
+		for (unsigned i = 0; i < n; i++) {
+			unsigned pi = dp->port_index[pkts[i]->port];
+			if (dp->ports[pi].role == MGMT_PORT_INSIDE && w->relay != NULL)
+				handle(w, pi, pkts[i], now); /* classified again, here */
+			else
+				local_input(w, pi, pkts[i], now);
+		}
 		total += n;
 	}
 	for (unsigned pi = 0; pi < dp->n_ports; pi++)
@@ -217,6 +257,15 @@ int proxy_worker_main(void *arg)
 			for (unsigned pi = 0; pi < dp->n_ports; pi++)
 				tx_flush(w, pi);
 		}
+		if (w->relay != NULL && proxy_relay_next_timer(w->relay) <= now) {
+			struct timespec wall;
+			clock_gettime(CLOCK_REALTIME, &wall);
+			proxy_relay_timers(w->relay, now,
+					   (uint64_t)wall.tv_sec * 1000 +
+						   (uint64_t)wall.tv_nsec / 1000000);
+			for (unsigned pi = 0; pi < dp->n_ports; pi++)
+				tx_flush(w, pi);
+		}
 
 		if (now >= next_tick) {
 			timers(w, now);
@@ -236,6 +285,8 @@ int proxy_worker_main(void *arg)
 				uint64_t due = tcpstack_tcp_next_timer(w->tcp);
 				if (w->mp != NULL && mptcp_stack_next_timer(w->mp) < due)
 					due = mptcp_stack_next_timer(w->mp);
+				if (w->relay != NULL && proxy_relay_next_timer(w->relay) < due)
+					due = proxy_relay_next_timer(w->relay);
 				if (due <= now)
 					us = 0;
 				else if (due - now < (uint64_t)us * 1000)
@@ -283,7 +334,10 @@ void proxy_worker_release(struct proxy_worker *w)
 {
 	struct rte_mbuf *m;
 
-	/* Connections first: their queues hold mbufs of the pool. */
+	/* Connections first: their queues hold mbufs of the pool. The
+	 * relay's use the MPTCP stack. */
+	proxy_relay_destroy(w->relay);
+	w->relay = NULL;
 	mptcp_stack_destroy(w->mp);
 	w->mp = NULL;
 	tcpstack_tcp_destroy(w->tcp);

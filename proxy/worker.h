@@ -9,6 +9,7 @@
 
 #include "proxy/classify.h"
 #include "proxy/proxy.h"
+#include "proxy/relay.h"
 #include "proxy/service.h"
 
 #define PROXY_BURST_MAX 256
@@ -29,6 +30,7 @@ struct proxy_worker {
 	struct tcpstack_iface *ifc[MGMT_PORTS_MAX];
 	struct tcpstack_tcp *tcp; /* TCP to the box's addresses (worker 0) */
 	struct mptcp_stack *mp; /* MPTCP over that TCP (worker 0) */
+	struct proxy_relay *relay; /* the proxy (worker 0, when configured) */
 	struct proxy_service services[MGMT_SERVICES_MAX];
 	unsigned n_services;
 	struct rte_ring *redirect;
@@ -59,6 +61,9 @@ int proxy_worker_main(void *arg);
 void proxy_worker_tcp_output(void *ctx, struct rte_mbuf *m, uint64_t now);
 /* Listen or connect for each configured service (on the worker's lcore). */
 void proxy_worker_start_services(struct proxy_worker *w, uint64_t now);
+
+/* The relay's transmit hook; ctx is the worker. */
+void proxy_worker_tx(void *ctx, unsigned port, struct rte_mbuf *m);
 
 /* Free what a worker still holds (its tx buffers, its ring, its stack). */
 void proxy_worker_release(struct proxy_worker *w);

@@ -58,6 +58,9 @@ if [ $net -eq 1 ]; then
 	run "net/test_bridge (SANITIZE=1)" tests/net/test_bridge.sh "$SAN"
 	MB=64 LOSSY_MB=8 run "net/test_tcp_kernel (SANITIZE=1)" tests/net/test_tcp_kernel.sh "$SAN"
 	MB=16 run "net/test_mptcp_kernel (SANITIZE=1)" tests/net/test_mptcp_kernel.sh "$SAN"
+	# The proxy with inside frames redirected to worker 0, and under ASan.
+	WORKERS=2 MB=64 run "net/test_proxy (2 workers)" tests/net/test_proxy.sh "$BUILD"
+	MB=16 run "net/test_proxy (SANITIZE=1)" tests/net/test_proxy.sh "$SAN"
 fi
 
 echo

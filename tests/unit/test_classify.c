@@ -72,6 +72,38 @@ static void test_inside_bridges_everything(void **state)
 	assert_int_equal(why, PROXY_MIB_DROP_NO_PEER_PORT);
 }
 
+/* An inside port of a box that proxies hands IPv4 TCP and ARP to the
+ * relay; the rest, and everything when the box does not proxy, is bridged. */
+static void test_inside_proxy(void **state)
+{
+	struct proxy_classify_port in = port(MGMT_PORT_INSIDE, false);
+	enum proxy_mib why;
+	uint8_t f[256], arp[256];
+	uint16_t len, arp_len;
+
+	(void)state;
+	in.proxy = true;
+	arp_len = ut_arp(arp, RTE_ARP_OP_REQUEST, &bcast, &host, HOST_IP, &zero, BOX_IP);
+	assert_int_equal(classify(&in, arp, arp_len, &why), PROXY_INSIDE_ARP);
+	len = ut_echo(f, &other, &host, HOST_IP, BOX_IP, 8);
+	assert_int_equal(classify(&in, f, len, &why), PROXY_BRIDGE); /* ICMP */
+	f[14 + 9] = IPPROTO_TCP;
+	assert_int_equal(classify(&in, f, len, &why), PROXY_INSIDE_TCP);
+	f[14 + 9] = IPPROTO_UDP;
+	assert_int_equal(classify(&in, f, len, &why), PROXY_BRIDGE);
+	f[14 + 9] = IPPROTO_TCP;
+	assert_int_equal(classify(&in, f, 14 + 19, &why), PROXY_BRIDGE); /* no whole IP header */
+	f[12] = 0x86, f[13] = 0xdd; /* IPv6: not yet the relay's */
+	assert_int_equal(classify(&in, f, len, &why), PROXY_BRIDGE);
+	in.has_peer = false; /* the relay bridges what it does not take */
+	assert_int_equal(classify(&in, arp, arp_len, &why), PROXY_DROP);
+	in.has_peer = true;
+	in.proxy = false;
+	assert_int_equal(classify(&in, arp, arp_len, &why), PROXY_BRIDGE);
+	f[12] = 0x08, f[13] = 0x00;
+	assert_int_equal(classify(&in, f, len, &why), PROXY_BRIDGE);
+}
+
 static void test_outside(void **state)
 {
 	struct proxy_classify_port out = port(MGMT_PORT_OUTSIDE, true);
@@ -159,6 +191,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inside_bridges_everything),
+		cmocka_unit_test(test_inside_proxy),
 		cmocka_unit_test(test_outside),
 		cmocka_unit_test(test_wan),
 		cmocka_unit_test(test_mib_names),

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* One proxied connection and the relay that holds them (internal to the
+ * relay's files: relay.c the context and dispatch, origin.c the
+ * intercepting box, far.c the far box, splice.c the byte pump). */
+#ifndef MPGW_PROXY_RELAY_CONN_H
+#define MPGW_PROXY_RELAY_CONN_H
+
+#include <rte_hash.h>
+
+#include "proxy/convert.h"
+#include "proxy/relay.h"
+#include "proxy/rules.h"
+
+/* A held SYN's 4-tuple as the client sent it (addresses network order,
+ * ports host order): the key of the held table. */
+struct relay_key {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+};
+
+enum relay_state {
+	RELAY_HELD, /* origin: the client's SYN held, MPTCP opening */
+	RELAY_ASKED, /* origin: request sent, waiting for the answer */
+	RELAY_ACCEPTING, /* origin: the SYN went to the engine, handshake on */
+	RELAY_REQUEST, /* far: waiting for the request */
+	RELAY_CONNECTING, /* far: connecting to the server as the client */
+	RELAY_SPLICED, /* both sides up: bytes flow */
+};
+
+struct relay_conn;
+
+struct proxy_relay {
+	struct proxy_relay_env env;
+	const struct mgmt_config *cfg;
+	struct tcpstack_tcp *tcp; /* transparent: connections as others' addresses */
+	struct tcpstack_iface *ifc; /* the inside port, every address on-link */
+	struct tcpstack_tcp_ops listen_ops, conn_ops;
+	struct mptcp_ops mp_ops, far_listen_ops;
+	struct proxy_rules *rules, *served;
+	struct proxy_convert_replay replay;
+	struct rte_hash *held; /* relay_key -> origin relay_conn until accepted */
+	struct relay_conn *conns; /* every one, doubly linked */
+	unsigned n_conns;
+	uint64_t peer_down_until[MGMT_PEERS_MAX]; /* fail open until then */
+	uint64_t wall_ms, wall_at; /* wall clock at monotonic wall_at */
+	uint64_t next_scan;
+};
+
+struct relay_conn {
+	struct proxy_relay *r;
+	struct relay_conn *prev, *next;
+	enum relay_state state;
+	bool origin; /* the intercepting box's end (else the far box's) */
+	bool in_held;
+	uint16_t peer;
+	struct relay_key key;
+	/* The client and the server, whichever box this is. */
+	uint32_t caddr, saddr;
+	uint16_t cport, sport;
+	struct rte_mbuf *syn; /* origin: the client's SYN, held */
+	struct rte_ether_addr cmac; /* origin: the client's MAC, from its SYN */
+	struct tcpstack_conn *c; /* the TCP side */
+	struct mptcp_sock *m; /* the MPTCP side */
+	struct rte_mbuf *to_m, *to_c; /* taken from one side, refused by the other */
+	bool c_fin, m_fin; /* the side sends no more */
+	bool c_shut, m_shut; /* we told the side we send no more */
+	struct proxy_convert_tcpopts copts; /* the client's SYN options */
+	uint8_t nonce[PROXY_CONVERT_NONCE_LEN];
+	uint8_t msg[PROXY_CONVERT_MSG_MAX]; /* a conversion message, arriving */
+	uint16_t msg_len;
+	uint64_t deadline; /* HELD, ASKED, ACCEPTING: give up then */
+	uint64_t last_active;
+	unsigned busy; /* handlers running: not freed before they return */
+	uint64_t bytes_to_m, bytes_to_c; /* spliced, each way */
+	unsigned subflows; /* MPTCP subflows ever established */
+	bool aborted;
+};
+
+/* relay.c */
+struct relay_conn *relay_conn_new(struct proxy_relay *r, bool origin, uint64_t now);
+/* Free @rc once neither side nor a held SYN is left and no handler runs
+ * on it. @return true if freed. */
+bool relay_conn_maybe_free(struct relay_conn *rc);
+void relay_count(const struct proxy_relay *r, enum proxy_mib what);
+uint64_t relay_wall_ms(const struct proxy_relay *r, uint64_t now);
+void relay_unhold(struct relay_conn *rc);
+/* Bridge the held SYN out of the outside port, as if the box were not
+ * there (fail open), counted under @why. */
+void relay_pass_syn(struct relay_conn *rc, enum proxy_mib why);
+/* A message into an mbuf of the pool; NULL if none. */
+struct rte_mbuf *relay_msg_mbuf(struct proxy_relay *r, const void *buf, uint16_t len);
+/* Append what @m_data brings to rc->msg (at most the room left). Whatever
+ * does not fit stays in the returned chain; NULL when all fitted. */
+struct rte_mbuf *relay_msg_take(struct relay_conn *rc, struct rte_mbuf *m_data);
+
+/* origin.c */
+struct proxy_segment;
+bool relay_origin_syn(struct proxy_relay *r, struct rte_mbuf *m, const struct proxy_segment *sg,
+		      uint64_t now);
+void relay_origin_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, uint64_t now);
+void *relay_origin_accept(void *listener_user, struct tcpstack_conn *c);
+void relay_origin_timeout(struct relay_conn *rc, uint64_t now);
+
+/* far.c */
+void *relay_far_accept(void *listener_user, struct mptcp_sock *m);
+void relay_far_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, uint64_t now);
+void relay_far_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, int err, uint64_t now);
+
+/* splice.c */
+void relay_splice_start(struct relay_conn *rc, uint64_t now);
+void relay_splice_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, int err,
+			    uint64_t now);
+void relay_splice_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, uint64_t now);
+/* End both sides: RST and MP_FASTCLOSE (abort), or let them close. */
+void relay_abort(struct relay_conn *rc, uint64_t now);
+
+#endif
