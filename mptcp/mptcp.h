@@ -234,6 +234,14 @@ struct mptcp_info {
 void mptcp_get_info(const struct mptcp_sock *m, struct mptcp_info *i);
 
 /**
+ * With @p on, no subflow of the connection holds back a small segment
+ * while others are unacknowledged (Nagle's algorithm, on by default), now
+ * and for subflows to come: a relay's bytes were already coalesced by the
+ * host that sent them, and a request held for a delayed ACK waits 40 ms.
+ */
+void mptcp_set_nodelay(struct mptcp_sock *m, bool on);
+
+/**
  * With @p on, the connection opens subflows only along the paths given by
  * mptcp_add_subflow(), not towards addresses the peer announces: for
  * peers whose paths are configured pairwise (a gateway and its peer).

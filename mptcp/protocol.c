@@ -845,14 +845,26 @@ uint64_t mptcp_sock_next_timer(const struct mptcp_sock *m)
 /* ---------------------------------------------------------------------- */
 /* The user's API                                                          */
 
-void mptcp_sock_subflow_cc(struct mptcp_sock *m, struct mptcp_subflow *sf, uint64_t now)
+void mptcp_sock_subflow_tune(struct mptcp_sock *m, struct mptcp_subflow *sf, uint64_t now)
 {
-	if (sf->tc == NULL || m->cc[0] == '\0')
+	if (sf->tc == NULL)
+		return;
+	if (m->nodelay)
+		tcpstack_tcp_set_nagle(sf->tc, false);
+	if (m->cc[0] == '\0')
 		return;
 	tcpstack_tcp_set_cc(sf->tc, m->cc, now);
 	/* full (more subflows than a group holds): that one is uncoupled */
 	if (m->ccg != NULL)
 		(void)tcpstack_tcp_set_cc_group(sf->tc, m->ccg);
+}
+
+void mptcp_set_nodelay(struct mptcp_sock *m, bool on)
+{
+	m->nodelay = on;
+	for (struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next)
+		if (sf->tc != NULL)
+			tcpstack_tcp_set_nagle(sf->tc, !on);
 }
 
 int mptcp_set_scheduler(struct mptcp_sock *m, const char *name)

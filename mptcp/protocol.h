@@ -185,6 +185,7 @@ struct mptcp_sock {
 	bool dead;
 	bool connected_told;
 	bool err_fastclose; /* resets carry MP_FASTCLOSE */
+	bool nodelay; /* subflows without Nagle (mptcp_set_nodelay) */
 	bool paths_only; /* joins only along mptcp_add_subflow()'s paths */
 	bool keys_pending; /* server: the third ACK was lost, data came with a
 			    * DSS; the client's key comes with its resent
@@ -307,7 +308,7 @@ void mptcp_subflow_prune(struct mptcp_subflow *sf);
 uint32_t mptcp_subflow_held(const struct mptcp_subflow *sf, uint64_t dsn);
 /* A new subflow's connection exists: give it the connection's congestion
  * control (and coupling group). */
-void mptcp_sock_subflow_cc(struct mptcp_sock *m, struct mptcp_subflow *sf, uint64_t now);
+void mptcp_sock_subflow_tune(struct mptcp_sock *m, struct mptcp_subflow *sf, uint64_t now);
 /* Fallen back: the dsn the subflow's SND.UNA stands for (0: unknown), and
  * the data level told so. */
 uint64_t mptcp_subflow_fallback_una(const struct mptcp_subflow *sf);

@@ -1205,7 +1205,7 @@ static void *sf_accept(void *user, struct tcpstack_conn *c)
 		sf->next = m->subflows;
 		m->subflows = sf;
 		m->n_subflows++;
-		mptcp_sock_subflow_cc(m, sf, tcpstack_tcp_now(st->tcp));
+		mptcp_sock_subflow_tune(m, sf, tcpstack_tcp_now(st->tcp));
 		return sf;
 	}
 	sf->rx_seq = sf->irs + 1; /* before any mapping is recorded */
@@ -1256,7 +1256,7 @@ static void *sf_accept(void *user, struct tcpstack_conn *c)
 	sf->msk = m;
 	m->subflows = sf;
 	m->n_subflows = 1;
-	mptcp_sock_subflow_cc(m, sf, tcpstack_tcp_now(st->tcp));
+	mptcp_sock_subflow_tune(m, sf, tcpstack_tcp_now(st->tcp));
 	if (!m->fallback && mptcp_pm_addr_backup(st, sf->laddr))
 		mptcp_subflow_set_backup(sf, true, tcpstack_tcp_now(st->tcp));
 	void *u = l->ops->accept != NULL ? l->ops->accept(l->user, m) : l->user;
@@ -1479,7 +1479,7 @@ int mptcp_subflow_connect(struct mptcp_sock *m, struct mptcp_subflow *sf, uint32
 		return err ? err : -ENOMEM;
 	}
 	sf->tc = c;
-	mptcp_sock_subflow_cc(m, sf, now);
+	mptcp_sock_subflow_tune(m, sf, now);
 	if (sf->join)
 		mptcp_count(st, MPTCP_MIB_JOIN_TX);
 	return 0;

@@ -70,6 +70,7 @@ void *relay_far_accept(void *listener_user, struct mptcp_sock *m)
 		return NULL;
 	}
 	rc->m = m;
+	mptcp_set_nodelay(m, true);
 	rc->peer = (uint16_t)peer;
 	rc->state = RELAY_REQUEST;
 	rc->deadline = now + REQUEST_NS;
