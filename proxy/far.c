@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The far box's end of a proxied connection. It accepts MPTCP on its proxy
+/* The far box's end of a proxied connection, and an mptcp-clients peer's
+ * connections (MPTCP clients of the box, forwarded to a backend in the
+ * client's name, without a conversion exchange). It accepts MPTCP on its proxy
  * port only from its configured peers' addresses, and acts on a conversion
  * request only once it proves the peer's pre-shared key (HMAC over both
  * MPTCP keys and the request, fresh, never seen before). It connects only to
@@ -74,6 +76,54 @@ void *relay_far_accept(void *listener_user, struct mptcp_sock *m)
 	rc->peer = (uint16_t)peer;
 	rc->state = RELAY_REQUEST;
 	rc->deadline = now + REQUEST_NS;
+	return rc;
+}
+
+void *relay_service_accept(void *listener_user, struct mptcp_sock *m)
+{
+	const struct relay_service *svc = listener_user;
+	struct proxy_relay *r = svc->r;
+	const struct mgmt_peer *p = &r->cfg->peers[svc->peer];
+	struct mptcp_subflow_info si;
+	uint64_t now = tcpstack_tcp_now(r->env.tcp);
+	int err = 0;
+
+	if (r->n_conns >= r->cfg->proxy_max_conns) {
+		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
+		return NULL;
+	}
+	struct relay_conn *rc = relay_conn_new(r, false, now);
+	if (rc == NULL) {
+		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
+		return NULL;
+	}
+	/* The client as the initial subflow (the last in the list) shows it. */
+	for (unsigned i = 0; mptcp_get_subflow_info(m, i, &si) == 0; i++) {
+		rc->caddr = si.tcp.raddr;
+		rc->cport = si.tcp.rport;
+	}
+	rc->m = m;
+	rc->service = true;
+	rc->peer = svc->peer;
+	rc->saddr = p->backend_ip;
+	rc->sport = p->backend_port;
+	mptcp_set_nodelay(m, true);
+	if (p->scheduler[0] != '\0')
+		mptcp_set_scheduler(m, p->scheduler);
+	if (p->cc[0] != '\0')
+		mptcp_set_cc(m, p->cc, now);
+	rc->state = RELAY_CONNECTING;
+	relay_count(r, PROXY_MIB_PROXY_FAR_REQUESTS);
+	if (!tcpstack_tcp_has_conn(r->tcp, rc->caddr, rc->cport, rc->saddr, rc->sport))
+		rc->c = tcpstack_tcp_connect(r->tcp, rc->caddr, rc->cport, rc->saddr, rc->sport,
+					     &r->conn_ops, rc, now, &err);
+	if (rc->c == NULL) {
+		/* The client is told by a reset, as by a backend that refused. */
+		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
+		rc->m = NULL;
+		relay_conn_maybe_free(rc);
+		return NULL;
+	}
 	return rc;
 }
 
@@ -210,7 +260,8 @@ void relay_far_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, int 
 
 	if (ev == TCPSTACK_TCP_EV_CONNECTED) {
 		relay_count(r, PROXY_MIB_PROXY_FAR_CONNECTED);
-		respond(rc, PROXY_CONVERT_CONNECTED, now);
+		if (!rc->service)
+			respond(rc, PROXY_CONVERT_CONNECTED, now);
 		if (rc->m != NULL)
 			relay_splice_start(rc, now);
 		return;
@@ -219,6 +270,10 @@ void relay_far_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, int 
 		return;
 	rc->c = NULL;
 	relay_count(r, PROXY_MIB_PROXY_FAR_FAILED);
+	if (rc->service) {
+		relay_abort(rc, now); /* the backend refused or is gone: reset */
+		return;
+	}
 	respond_and_close(rc,
 			  err == ECONNREFUSED ? PROXY_CONVERT_REFUSED
 			  : err == ETIMEDOUT  ? PROXY_CONVERT_TIMED_OUT

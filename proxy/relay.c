@@ -77,9 +77,11 @@ bool relay_conn_maybe_free(struct relay_conn *rc)
 			 "proxy: %s %u.%u.%u.%u:%u -> %u.%u.%u.%u:%u via %s closed (%s):"
 			 " client->server %" PRIu64 " bytes, server->client %" PRIu64
 			 " bytes, subflows %u",
-			 rc->origin ? "intercepted" : "far", c[0], c[1], c[2], c[3], rc->cport,
-			 s[0], s[1], s[2], s[3], rc->sport, r->cfg->peers[rc->peer].name,
-			 rc->aborted ? "aborted" : "ok",
+			 rc->origin    ? "intercepted"
+			 : rc->service ? "service"
+				       : "far",
+			 c[0], c[1], c[2], c[3], rc->cport, s[0], s[1], s[2], s[3], rc->sport,
+			 r->cfg->peers[rc->peer].name, rc->aborted ? "aborted" : "ok",
 			 rc->origin ? rc->bytes_to_m : rc->bytes_to_c,
 			 rc->origin ? rc->bytes_to_c : rc->bytes_to_m, rc->subflows);
 	}
@@ -389,6 +391,8 @@ static int build_engine(struct proxy_relay *r, char *err)
 	r->mp_ops.event = mp_event;
 	r->far_listen_ops.event = mp_event;
 	r->far_listen_ops.accept = relay_far_accept;
+	r->service_listen_ops.event = mp_event;
+	r->service_listen_ops.accept = relay_service_accept;
 	if (tcpstack_tcp_listen(r->tcp, 0, 0, &r->listen_ops, r) != 0) {
 		snprintf(err, MGMT_ERR_MAX, "cannot listen in the proxy's TCP engine");
 		return -1;
@@ -425,6 +429,19 @@ struct proxy_relay *proxy_relay_create(const struct proxy_relay_env *env, uint64
 				      PROXY_CONVERT_WINDOW_MS) != 0) {
 		snprintf(err, MGMT_ERR_MAX, "cannot create the replay cache");
 		goto fail;
+	}
+	for (unsigned i = 0; i < r->cfg->n_peers; i++) {
+		const struct mgmt_peer *p = &r->cfg->peers[i];
+		if (p->kind != MGMT_PEER_MPTCP_CLIENTS)
+			continue;
+		r->services[i] = (struct relay_service){ r, (uint16_t)i };
+		int rc = mptcp_listen(env->mp, 0, p->listen_port, &r->service_listen_ops,
+				      &r->services[i]);
+		if (rc != 0) {
+			snprintf(err, MGMT_ERR_MAX, "peers[%u].listen %u: cannot listen: %s", i,
+				 p->listen_port, strerror(-rc));
+			goto fail;
+		}
 	}
 	if (r->cfg->n_served != 0) {
 		int rc = mptcp_listen(env->mp, 0, r->cfg->proxy_port, &r->far_listen_ops, r);

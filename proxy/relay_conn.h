@@ -28,6 +28,13 @@ enum relay_state {
 };
 
 struct relay_conn;
+struct proxy_relay;
+
+/* An mptcp-clients peer's listener: which relay, which peer. */
+struct relay_service {
+	struct proxy_relay *r;
+	uint16_t peer;
+};
 
 struct proxy_relay {
 	struct proxy_relay_env env;
@@ -35,7 +42,8 @@ struct proxy_relay {
 	struct tcpstack_tcp *tcp; /* transparent: connections as others' addresses */
 	struct tcpstack_iface *ifc; /* the inside port, every address on-link */
 	struct tcpstack_tcp_ops listen_ops, conn_ops;
-	struct mptcp_ops mp_ops, far_listen_ops;
+	struct mptcp_ops mp_ops, far_listen_ops, service_listen_ops;
+	struct relay_service services[MGMT_PEERS_MAX];
 	struct proxy_rules *rules, *served;
 	struct proxy_convert_replay replay;
 	struct rte_hash *held; /* relay_key -> origin relay_conn until accepted */
@@ -51,6 +59,7 @@ struct relay_conn {
 	struct relay_conn *prev, *next;
 	enum relay_state state;
 	bool origin; /* the intercepting box's end (else the far box's) */
+	bool service; /* far: an mptcp-clients peer's, no conversion */
 	bool in_held;
 	uint16_t peer;
 	struct relay_key key;
@@ -103,6 +112,9 @@ void relay_origin_timeout(struct relay_conn *rc, uint64_t now);
 
 /* far.c */
 void *relay_far_accept(void *listener_user, struct mptcp_sock *m);
+/* An MPTCP client of an mptcp-clients peer (listener_user: its
+ * relay_service): connect to the backend as the client. */
+void *relay_service_accept(void *listener_user, struct mptcp_sock *m);
 void relay_far_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, uint64_t now);
 void relay_far_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, int err, uint64_t now);
 

@@ -13,6 +13,9 @@
 #     that cannot prove the key: host B sees no connection at all
 #   - every WAN path down before connecting: the connection goes the
 #     ordinary way (fail open) and the counters say why
+#   - peer kinds against the kernel: host A's TCP converted to MPTCP
+#     straight to host B's kernel MPTCP server (mptcp-server), and a kernel
+#     MPTCP client of gwB forwarded as TCP to host B (mptcp-clients)
 #
 # usage: test_proxy.sh [BUILD_DIR]
 #   MB=N       MiB per transfer (default 256)
@@ -38,7 +41,11 @@ TB_GW_EXTRA_a="peers:
       - {name: p0, local: wan0, remote: 198.18.2.2}
       - {name: p1, local: wan1, remote: 198.18.21.2}
       - {name: p2, local: wan2, remote: 198.18.22.2}
+  - name: ksrv
+    kind: mptcp-server
+    paths: [{name: p0, local: wan0}, {name: p1, local: wan1}, {name: p2, local: wan2}]
 rules:
+  - {name: to-ksrv, dst: $HB/32, dport: 7000, action: intercept, peer: ksrv}
   - {name: to-hb, dst: $HB/32, action: intercept, peer: gwb}
 served: [$HA/32]
 proxy: {connect_timeout_ms: 1000, buffer: 4194304}"
@@ -53,6 +60,7 @@ TB_GW_EXTRA_b="peers:
     psk: $ROGUE_PSK
     paths:
       - {name: p0, local: wan0, remote: 198.18.30.1}
+  - {name: kclients, kind: mptcp-clients, listen: 7100, backend: \"$HB:7101\"}
 rules:
   - {name: to-ha, dst: $HA/32, action: intercept, peer: gwa}
 served: [$HB/32]
@@ -60,7 +68,9 @@ proxy: {connect_timeout_ms: 1000, buffer: 4194304}"
 
 tb_topology 3 "${WORKERS:-1}" "delay=5ms" "delay=5ms" "delay=5ms"
 tb_kernel_cc cubic ha hb ra rb
-for ns in ra rb; do tb_exec "$ns" sysctl -qw net.mptcp.enabled=1; done
+for ns in ra rb hb; do tb_exec "$ns" sysctl -qw net.mptcp.enabled=1; done
+tb_exec hb ip mptcp limits set subflows 2 add_addr_accepted 0
+tb_exec ra ip mptcp limits set subflows 2 add_addr_accepted 2
 
 # Host B: an HTTP server that serves the blob, hashes uploads, and logs
 # every client's address; a plain listener that logs any connection.
@@ -128,6 +138,27 @@ try:
 except OSError as e:
     print("error: %s" % e)
 EOF2
+# A sink that logs its client and the SHA-256 of what it got; MPTCP with
+# "mptcp" (the listening socket stays open: the kernel takes joins on it).
+cat >"$TB_DIR/sink.py" <<'EOF2'
+import hashlib, socket, sys
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262 if sys.argv[2] == "mptcp" else 0)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", int(sys.argv[1])))
+ls.listen(8)
+while True:
+    c, a = ls.accept()
+    h = hashlib.sha256()
+    while True:
+        d = c.recv(1 << 20)
+        if not d:
+            break
+        h.update(d)
+    print("from %s:%d sha256 %s" % (a[0], a[1], h.hexdigest()), flush=True)
+    c.close()
+EOF2
+tb_start hb "$TB_DIR/ksink.log" python3 -u "$TB_DIR/sink.py" 7000 mptcp
+tb_start hb "$TB_DIR/backend.log" python3 -u "$TB_DIR/sink.py" 7101 tcp
 tb_start hb "$TB_DIR/httpd.log" python3 -u "$TB_DIR/httpd.py" 8080 "$TB_DIR/blob"
 tb_start hb "$TB_DIR/listen.log" python3 -u "$TB_DIR/listen.py" 8099
 tb_start rb "$TB_DIR/rb_listen.log" python3 -u "$TB_DIR/listen.py" 8098
@@ -206,6 +237,20 @@ rc=0
 wait $curl_pid || rc=$?
 tb_check "path 1 cut during a download: it completes, SHA-256 equal (curl exit $rc)" \
 	sh -c "[ $rc -eq 0 ] && [ \$(sha256sum '$TB_DIR/got2' | cut -d' ' -f1) = $sha_blob ]"
+
+# ---- peer kinds: an MPTCP server with no far box, MPTCP clients of a box
+tb_check "mptcp-server: host A's plain TCP to host B's kernel MPTCP server, $MB MiB, SHA-256 equal" \
+	sh -c "ip netns exec $TB-ha socat -u OPEN:'$TB_DIR/blob' TCP:$HB:7000 &&
+		tb_wait_for() { for _ in \$(seq 100); do \"\$@\" && return 0; sleep 0.1; done; return 1; };
+		tb_wait_for grep -q 'from 198.18.1.2:[0-9]* sha256 $sha_blob' '$TB_DIR/ksink.log'"
+tb_check "... carried by gwA as MPTCP over 3 subflows" \
+	tb_wait_for 10 grep -q "proxy: intercepted $HA:[0-9]* -> $HB:7000 via ksrv closed (ok).*subflows 3" "$TB_DIR/gwa.log"
+tb_check "mptcp-clients: a kernel MPTCP client (rA) to gwB, forwarded to host B as TCP, $MB MiB, SHA-256 equal" \
+	sh -c "ip netns exec $TB-ra mptcpize run socat -u OPEN:'$TB_DIR/blob' TCP:198.18.2.2:7100 &&
+		tb_wait_for() { for _ in \$(seq 100); do \"\$@\" && return 0; sleep 0.1; done; return 1; };
+		tb_wait_for grep -q 'from 198.18.30.1:[0-9]* sha256 $sha_blob' '$TB_DIR/backend.log'"
+tb_check "... the backend saw the client's own address, gwB took 3 subflows (joins to what it announced)" \
+	tb_wait_for 10 grep -q "proxy: service 198.18.30.1:[0-9]* -> $HB:7101 via kclients closed (ok).*subflows 3" "$TB_DIR/gwb.log"
 
 # ---- who may ask: not a peer, a peer address without the key
 tb_exec ra python3 "$TB_DIR/forge.py" 198.18.2.2 6543 $HB 8099 >"$TB_DIR/forge1.out" 2>&1 || true
