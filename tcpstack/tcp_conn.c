@@ -569,6 +569,14 @@ uint32_t tcpstack_tcp_sndq_bytes(const struct tcpstack_conn *c)
 	return c->sndq.bytes;
 }
 
+void tcpstack_tcp_set_low_latency(struct tcpstack_conn *c, bool on)
+{
+	c->low_latency = on;
+	c->nagle = on ? false : !c->s->p.nagle_off;
+	if (!on)
+		tcp_timer_clear(c, TCP_T_PROBE);
+}
+
 void tcpstack_tcp_set_nagle(struct tcpstack_conn *c, bool on)
 {
 	c->nagle = on;

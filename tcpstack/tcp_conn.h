@@ -39,6 +39,7 @@ enum tcp_timer {
 	TCP_T_PERSIST, /* zero-window probe */
 	TCP_T_CLOSE, /* TIME_WAIT end, FIN_WAIT_2 orphan limit */
 	TCP_T_KEEPALIVE, /* idle probe (RFC 9293 3.8.4), when enabled */
+	TCP_T_PROBE, /* tail loss probe (RFC 8985 7), low-latency connections */
 	TCP_T_MAX,
 };
 
@@ -82,6 +83,8 @@ struct tcpstack_conn {
 
 	/* Options agreed in the handshake. */
 	bool ts_ok, sack_ok, ws_ok, nagle;
+	bool low_latency; /* tail loss probes; PSH acknowledged at once */
+	bool tlp_out; /* a probe is out for this flight (RFC 8985 TLPRxtOut) */
 	uint8_t snd_wscale, rcv_wscale;
 	uint16_t mss; /* SMSS: the peer's MSS, capped by ours */
 
@@ -195,6 +198,8 @@ void tcp_send_syn(struct tcpstack_conn *c, uint64_t now); /* SYN or SYN-ACK by s
 void tcp_send_rst(struct tcpstack_conn *c, uint64_t now);
 /* Retransmit the first unacknowledged segment. @return its payload bytes. */
 uint32_t tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now);
+/* The tail loss probe is due: the last segment sent goes again. */
+void tcp_loss_probe(struct tcpstack_conn *c, uint64_t now);
 /* In SACK recovery: resend lost holes while the pipe has room, then new
  * data (RFC 6675 5, NextSeg and the pipe). */
 void tcp_sack_recover(struct tcpstack_conn *c, uint64_t now);

@@ -26,6 +26,7 @@ struct seg {
 #define F_SYN RTE_TCP_SYN_FLAG
 #define F_RST RTE_TCP_RST_FLAG
 #define F_ACK RTE_TCP_ACK_FLAG
+#define F_PSH RTE_TCP_PSH_FLAG
 
 static uint32_t seg_span(const struct seg *g)
 {
@@ -360,6 +361,7 @@ static void ack_new_data(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 							: flight_before + c->mss >= c->cc.cwnd;
 
 	tcp_sndq_ack(c, data_acked);
+	c->tlp_out = false; /* the flight moved: a new probe may go */
 	c->bytes_acked += data_acked;
 	c->snd_una = g->ack;
 	tcp_sb_ack(&c->sb, c->snd_una);
@@ -393,10 +395,12 @@ static void ack_new_data(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 		if (cwnd_limited)
 			c->cc.ops->cong_avoid(&c->cc, data_acked, now);
 	}
-	if (c->snd_una == c->snd_max)
+	if (c->snd_una == c->snd_max) {
 		tcp_timer_clear(c, TCP_T_RTO);
-	else
+		tcp_timer_clear(c, TCP_T_PROBE);
+	} else {
 		tcp_timer_rto_restart(c, now);
+	}
 	/* WRITABLE when the queue drains below half: after a refused send,
 	 * or when it had been filled past half (the user stops at the limit
 	 * and waits for this). */
@@ -613,7 +617,8 @@ static void process_data(struct tcpstack_conn *c, struct seg *g, uint64_t now)
 		c->unacked_segs++;
 		/* RFC 5681 4.2: ACK at least every second full segment, and at
 		 * once when a hole is filled. */
-		if (hole_filled || c->unacked_segs >= 2 || len < c->mss / 2)
+		if (hole_filled || c->unacked_segs >= 2 || len < c->mss / 2 ||
+		    (c->low_latency && (g->flags & F_PSH)))
 			ack_now = true;
 		tcp_conn_event(c, TCPSTACK_TCP_EV_READABLE, 0);
 		if (c->state == TCP_CLOSED)
@@ -906,9 +911,14 @@ void tcp_conn_timers(struct tcpstack_conn *c, uint64_t now)
 			c->persist_backoff = 0;
 		}
 	}
+	if (c->timer[TCP_T_PROBE] != 0 && c->timer[TCP_T_PROBE] <= now) {
+		tcp_timer_clear(c, TCP_T_PROBE);
+		tcp_loss_probe(c, now);
+	}
 	if (c->timer[TCP_T_RTO] == 0 || c->timer[TCP_T_RTO] > now)
 		return;
 	tcp_timer_clear(c, TCP_T_RTO);
+	tcp_timer_clear(c, TCP_T_PROBE);
 	tcp_count(s, TCPSTACK_MIB_TCP_RTO);
 	c->rto_count++;
 	tcp_rtt_backoff(&c->rtt);

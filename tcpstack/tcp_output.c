@@ -440,6 +440,35 @@ uint32_t tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now)
 	return len;
 }
 
+void tcp_loss_probe(struct tcpstack_conn *c, uint64_t now)
+{
+	uint32_t data_end = c->snd_una + c->sndq.bytes;
+	uint32_t sent_end = seq_lt(c->snd_max, data_end) ? c->snd_max : data_end;
+
+	if (c->tlp_out || c->in_recovery || !seq_lt(c->snd_una, sent_end))
+		return; /* nothing of ours in flight but maybe a FIN: the RTO's */
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT &&
+	    c->state != TCP_FIN_WAIT_1 && c->state != TCP_CLOSING && c->state != TCP_LAST_ACK)
+		return;
+	uint32_t seq = sent_end - RTE_MIN(sent_end - c->snd_una, effective_mss(c));
+	uint32_t len;
+	uint8_t flags = RTE_TCP_ACK_FLAG;
+
+	/* the piece the user's cuts (MPTCP's mappings) allow that ends at
+	 * sent_end: the last segment, not a piece of the one before */
+	while ((len = seg_limit(c, seq, sent_end - seq)) < sent_end - seq)
+		seq += len;
+	if (c->fin_sent && seq + len == data_end)
+		flags |= RTE_TCP_FIN_FLAG;
+	send_segment(c, seq, len, flags, now);
+	c->tlp_out = true;
+	c->retrans_segs++;
+	tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);
+	tcp_count(c->s, TCPSTACK_MIB_TCP_LOSS_PROBE);
+	if (c->rtt_seq != 0 && seq_leq(c->rtt_seq, seq + len + 1))
+		c->rtt_seq = 0; /* Karn */
+}
+
 void tcp_sack_recover(struct tcpstack_conn *c, uint64_t now)
 {
 	const uint32_t emss = effective_mss(c);

@@ -2,6 +2,7 @@
 /* Connection timers: per connection, one deadline per purpose; across
  * connections, a min-heap on each connection's earliest deadline. */
 #include "tcpstack/tcp_conn.h"
+#include "tcpstack/tcp_seq.h"
 
 static bool heap_less(const struct tcpstack_tcp *s, unsigned a, unsigned b)
 {
@@ -95,7 +96,22 @@ void tcp_timer_clear(struct tcpstack_conn *c, enum tcp_timer t)
 
 void tcp_timer_rto_restart(struct tcpstack_conn *c, uint64_t now)
 {
-	tcp_timer_set(c, TCP_T_RTO, now + (uint64_t)tcp_rtt_rto(&c->rtt) * 1000);
+	uint32_t rto = tcp_rtt_rto(&c->rtt);
+
+	tcp_timer_set(c, TCP_T_RTO, now + (uint64_t)rto * 1000);
+	/* A tail loss probe (RFC 8985 7) when that comes before the RTO;
+	 * none in loss recovery or with one out. RFC 8985 waits two
+	 * smoothed RTTs, plus a delayed-ACK allowance for a single segment;
+	 * a low-latency peer acknowledges a PSH at once, so the timeout here
+	 * is the RTO's formula without its floor, and at least 1.5 SRTT. */
+	if (c->low_latency && c->rtt.valid && !c->in_recovery && !c->tlp_out &&
+	    !seq_lt(c->snd_una, c->recover)) { /* nor after an RTO, till repaired */
+		uint32_t pto = c->rtt.srtt_us + RTE_MAX(4 * c->rtt.rttvar_us, c->rtt.srtt_us / 2);
+		if (pto < rto)
+			tcp_timer_set(c, TCP_T_PROBE, now + (uint64_t)pto * 1000);
+		else
+			tcp_timer_clear(c, TCP_T_PROBE);
+	}
 }
 
 void tcp_conn_drop_timers(struct tcpstack_conn *c)

@@ -90,7 +90,8 @@
 	X(TCP_KEEPALIVE_PROBE, "tcp_keepalive_probes")             \
 	X(TCP_KEEPALIVE_TIMEOUT, "tcp_aborted_keepalive")          \
 	X(TCP_TIME_WAIT_REUSED, "tcp_time_wait_reused")            \
-	X(TCP_NO_MBUF, "tcp_drop_no_mbuf")
+	X(TCP_NO_MBUF, "tcp_drop_no_mbuf")                         \
+	X(TCP_LOSS_PROBE, "tcp_loss_probes")
 
 enum tcpstack_mib {
 #define TCPSTACK_MIB_ENUM(id, name) TCPSTACK_MIB_##id,
@@ -412,6 +413,19 @@ void tcpstack_tcp_abort(struct tcpstack_conn *c, uint64_t now);
 
 /** Per-connection knobs. */
 void tcpstack_tcp_set_nagle(struct tcpstack_conn *c, bool on);
+/**
+ * Low latency (off by default): no Nagle (off again: the stack's default);
+ * a data segment with PSH (the end of what the sender had) is acknowledged
+ * at once instead of after the delayed-ACK timer; and a tail loss probe
+ * (RFC 8985 7) when no ACK came for SRTT + max(4 RTTVAR, SRTT / 2) with
+ * data in flight (not in loss recovery): the last MSS sent goes again,
+ * once per flight, with no change to the congestion window, so a lost last
+ * segment costs about 3 RTTs rather than an RTO (200 ms at least). The
+ * timeout has no delayed-ACK allowance: for connections both ends of
+ * which are boxes (MPTCP subflows between gateways), which acknowledge a
+ * PSH at once.
+ */
+void tcpstack_tcp_set_low_latency(struct tcpstack_conn *c, bool on);
 /**
  * Congestion control by name: "cubic", "newreno" ("reno"), or MPTCP's
  * coupled "lia" (RFC 6356) and "olia", which act as NewReno unless the
