@@ -234,10 +234,12 @@ struct mptcp_info {
 void mptcp_get_info(const struct mptcp_sock *m, struct mptcp_info *i);
 
 /**
- * With @p on, no subflow of the connection holds back a small segment
- * while others are unacknowledged (Nagle's algorithm, on by default), now
- * and for subflows to come: a relay's bytes were already coalesced by the
- * host that sent them, and a request held for a delayed ACK waits 40 ms.
+ * With @p on, the connection's subflows, now and to come, run in
+ * tcpstack's low-latency mode (tcpstack_tcp_set_low_latency()): no Nagle
+ * (a relay's bytes were already coalesced by the host that sent them, and a
+ * request held for a delayed ACK waits 40 ms), PSH acknowledged at once,
+ * and tail loss probes, so that a lost last segment does not stall a
+ * subflow for an RTO.
  */
 void mptcp_set_nodelay(struct mptcp_sock *m, bool on);
 

@@ -850,7 +850,7 @@ void mptcp_sock_subflow_tune(struct mptcp_sock *m, struct mptcp_subflow *sf, uin
 	if (sf->tc == NULL)
 		return;
 	if (m->nodelay)
-		tcpstack_tcp_set_nagle(sf->tc, false);
+		tcpstack_tcp_set_low_latency(sf->tc, true);
 	if (m->cc[0] == '\0')
 		return;
 	tcpstack_tcp_set_cc(sf->tc, m->cc, now);
@@ -864,7 +864,7 @@ void mptcp_set_nodelay(struct mptcp_sock *m, bool on)
 	m->nodelay = on;
 	for (struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next)
 		if (sf->tc != NULL)
-			tcpstack_tcp_set_nagle(sf->tc, !on);
+			tcpstack_tcp_set_low_latency(sf->tc, on);
 }
 
 int mptcp_set_scheduler(struct mptcp_sock *m, const char *name)

@@ -107,7 +107,6 @@ void *relay_service_accept(void *listener_user, struct mptcp_sock *m)
 	rc->peer = svc->peer;
 	rc->saddr = p->backend_ip;
 	rc->sport = p->backend_port;
-	mptcp_set_nodelay(m, true);
 	if (p->scheduler[0] != '\0')
 		mptcp_set_scheduler(m, p->scheduler);
 	if (p->cc[0] != '\0')

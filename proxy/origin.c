@@ -55,7 +55,8 @@ static int open_mptcp(struct relay_conn *rc, uint64_t now)
 	if (rc->m == NULL)
 		return err;
 	mptcp_set_paths_only(rc->m, true);
-	mptcp_set_nodelay(rc->m, true);
+	if (gw) /* both ends are boxes: see tcpstack_tcp_set_low_latency() */
+		mptcp_set_nodelay(rc->m, true);
 	if (p->scheduler[0] != '\0')
 		mptcp_set_scheduler(rc->m, p->scheduler);
 	if (p->cc[0] != '\0')

@@ -76,14 +76,14 @@ bool relay_conn_maybe_free(struct relay_conn *rc)
 		mgmt_log(LOG_INFO,
 			 "proxy: %s %u.%u.%u.%u:%u -> %u.%u.%u.%u:%u via %s closed (%s):"
 			 " client->server %" PRIu64 " bytes, server->client %" PRIu64
-			 " bytes, subflows %u",
+			 " bytes, subflows %u (bytes/resent/srtt ms: %s)",
 			 rc->origin    ? "intercepted"
 			 : rc->service ? "service"
 				       : "far",
 			 c[0], c[1], c[2], c[3], rc->cport, s[0], s[1], s[2], s[3], rc->sport,
 			 r->cfg->peers[rc->peer].name, rc->aborted ? "aborted" : "ok",
 			 rc->origin ? rc->bytes_to_m : rc->bytes_to_c,
-			 rc->origin ? rc->bytes_to_c : rc->bytes_to_m, rc->subflows);
+			 rc->origin ? rc->bytes_to_c : rc->bytes_to_m, rc->subflows, rc->paths);
 	}
 	rte_pktmbuf_free(rc->to_m);
 	rte_pktmbuf_free(rc->to_c);

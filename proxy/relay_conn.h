@@ -82,6 +82,7 @@ struct relay_conn {
 	unsigned busy; /* handlers running: not freed before they return */
 	uint64_t bytes_to_m, bytes_to_c; /* spliced, each way */
 	unsigned subflows; /* MPTCP subflows ever established */
+	char paths[160]; /* what each subflow carried, for the log */
 	bool aborted;
 };
 

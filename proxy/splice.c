@@ -8,6 +8,9 @@
  * side's window closes. What one box holds for a connection is bounded by
  * its send and receive buffers on each side, plus one chain taken and not
  * yet accepted (to_m, to_c). */
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "proxy/relay_conn.h"
 
 /* What the operator reads when the connection ends. */
@@ -15,9 +18,23 @@ static void note_subflows(struct relay_conn *rc)
 {
 	struct mptcp_info i;
 
-	if (rc->m != NULL) {
-		mptcp_get_info(rc->m, &i);
-		rc->subflows = i.subflows_ever;
+	if (rc->m == NULL)
+		return;
+	mptcp_get_info(rc->m, &i);
+	rc->subflows = i.subflows_ever;
+	/* Each subflow still there: data-level bytes it carried, segments it
+	 * sent again, its smoothed RTT. */
+	struct mptcp_subflow_info si;
+	size_t n = 0;
+	if (mptcp_get_subflow_info(rc->m, 0, &si) != 0)
+		return; /* all closed: what was noted before stays */
+	for (unsigned k = 0; mptcp_get_subflow_info(rc->m, k, &si) == 0; k++) {
+		int w = snprintf(rc->paths + n, sizeof(rc->paths) - n,
+				 "%s%" PRIu64 "/%" PRIu64 "/%u", n != 0 ? " " : "", si.bytes_mapped,
+				 si.tcp.retrans_segs, si.tcp.srtt_us / 1000);
+		if (w < 0 || (size_t)w >= sizeof(rc->paths) - n)
+			break;
+		n += (size_t)w;
 	}
 }
 
@@ -146,6 +163,7 @@ void relay_splice_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, i
 		break;
 	case TCPSTACK_TCP_EV_PEER_FIN:
 		rc->c_fin = true;
+		note_subflows(rc);
 		break;
 	case TCPSTACK_TCP_EV_CLOSED:
 		if (err != 0) {
@@ -172,6 +190,7 @@ void relay_splice_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, 
 	switch (ev) {
 	case MPTCP_EV_PEER_FIN:
 		rc->m_fin = true;
+		note_subflows(rc);
 		break;
 	case MPTCP_EV_CLOSED:
 		if (err != 0) {
