@@ -6,6 +6,7 @@
 #   - curl downloads and uploads MB MiB over HTTP: SHA-256 equal; the server
 #     sees host A's address; both boxes log one connection with 3 subflows
 #   - iperf3 with 32 parallel streams, each way
+#   - half-close both ways, a server's RST, an idle timeout
 #   - a closed port on host B: curl says "Connection refused", promptly
 #   - ICMP, UDP and TCP outside every rule pass the inline pairs untouched
 #   - a path cut during a download: the download completes
@@ -48,7 +49,7 @@ rules:
   - {name: to-ksrv, dst: $HB/32, dport: 7000, action: intercept, peer: ksrv}
   - {name: to-hb, dst: $HB/32, action: intercept, peer: gwb}
 served: [$HA/32]
-proxy: {connect_timeout_ms: 1000, buffer: 4194304}"
+proxy: {connect_timeout_ms: 1000, buffer: 4194304, idle_timeout_s: 6}"
 TB_GW_EXTRA_b="peers:
   - name: gwa
     psk: $PSK
@@ -64,7 +65,7 @@ TB_GW_EXTRA_b="peers:
 rules:
   - {name: to-ha, dst: $HA/32, action: intercept, peer: gwa}
 served: [$HB/32]
-proxy: {connect_timeout_ms: 1000, buffer: 4194304}"
+proxy: {connect_timeout_ms: 1000, buffer: 4194304, idle_timeout_s: 6}"
 
 tb_topology 3 "${WORKERS:-1}" "delay=5ms" "delay=5ms" "delay=5ms"
 tb_kernel_cc cubic ha hb ra rb
@@ -157,6 +158,57 @@ while True:
     print("from %s:%d sha256 %s" % (a[0], a[1], h.hexdigest()), flush=True)
     c.close()
 EOF2
+# Ends of connections: a server that answers after the client's FIN
+# (half-close), one that resets, one that says nothing.
+cat >"$TB_DIR/ends.py" <<'EOF2'
+import socket, struct, sys, threading, time
+def serve(c, mode):
+    if mode == "halfclose": # read to EOF, then answer with what was read
+        got = b""
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            got += d
+        c.sendall(b"got %d" % len(got))
+        c.close()
+    elif mode == "reset":
+        c.recv(100)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+    else: # idle: wait for the other end
+        try:
+            c.recv(100)
+            print("idle connection ended", flush=True)
+        except OSError as e:
+            print("idle connection ended: %s" % e, flush=True)
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", int(sys.argv[1])))
+ls.listen(8)
+while True:
+    threading.Thread(target=serve, args=(ls.accept()[0], sys.argv[2]), daemon=True).start()
+EOF2
+cat >"$TB_DIR/endc.py" <<'EOF2'
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+mode = sys.argv[3]
+try:
+    if mode == "halfclose":
+        s.sendall(b"x" * 100000)
+        s.shutdown(socket.SHUT_WR)
+        print(s.recv(100).decode())
+    elif mode == "reset":
+        s.sendall(b"hello")
+        print("recv: %r" % s.recv(100))
+    else:
+        print("recv: %r" % s.recv(100)) # nothing comes; the box gives up
+except OSError as e:
+    print("error: %s" % e)
+EOF2
+for m in halfclose:7201 reset:7202 idle:7203; do
+	tb_start hb "$TB_DIR/ends-${m%%:*}.log" python3 -u "$TB_DIR/ends.py" "${m##*:}" "${m%%:*}"
+done
 tb_start hb "$TB_DIR/ksink.log" python3 -u "$TB_DIR/sink.py" 7000 mptcp
 tb_start hb "$TB_DIR/backend.log" python3 -u "$TB_DIR/sink.py" 7101 tcp
 tb_start hb "$TB_DIR/httpd.log" python3 -u "$TB_DIR/httpd.py" 8080 "$TB_DIR/blob"
@@ -225,6 +277,24 @@ tb_check "UDP from host A to host B passes the boxes" \
 tb_check "TCP to an address outside every rule (rB) passes untouched" \
 	sh -c "echo hi | ip netns exec $TB-ha socat -u - TCP:198.18.2.1:8098,connect-timeout=5 &&
 		sleep 0.3 && grep -q 'accepted from $HA:' '$TB_DIR/rb_listen.log'"
+
+# ---- ends of connections, through the boxes
+tb_check "half-close: host A's FIN reaches the server, whose answer still comes back" \
+	sh -c "ip netns exec $TB-ha python3 '$TB_DIR/endc.py' $HB 7201 halfclose | grep -qx 'got 100000'"
+out=$(tb_exec ha python3 "$TB_DIR/endc.py" $HB 7202 reset)
+tb_check "a RST from the server resets host A's connection ($out)" \
+	sh -c "echo '$out' | grep -q 'Connection reset by peer'"
+t0=$(date +%s)
+out=$(tb_exec ha python3 "$TB_DIR/endc.py" $HB 7203 idle)
+t1=$(date +%s)
+tb_check "an idle connection is reset on both sides after proxy.idle_timeout_s ($out, $((t1 - t0)) s)" \
+	sh -c "echo '$out' | grep -q 'Connection reset by peer' && [ $((t1 - t0)) -ge 5 ] &&
+		grep -q 'idle connection ended' '$TB_DIR/ends-idle.log'"
+sa=$(stat_a)
+sb=$(stat_b)
+tb_check "the boxes counted the aborts and the idle timeout (the first to time out resets the other)" \
+	sh -c "[ $(tb_counter "$sa" proxy_aborted) -ge 1 ] &&
+		[ $(($(tb_counter "$sa" proxy_idle_timeouts) + $(tb_counter "$sb" proxy_idle_timeouts))) -ge 1 ]"
 
 # ---- a path cut during a download
 ip netns exec "$TB-ha" curl -sS --max-time 300 -o "$TB_DIR/got2" "http://$HB:8080/blob" &
