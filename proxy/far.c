@@ -18,18 +18,6 @@
 
 #define REQUEST_NS (10 * 1000000000ull) /* the request must come whole by then */
 
-static void auth_of(const struct relay_conn *rc, struct proxy_convert_auth *a)
-{
-	const struct mgmt_peer *p = &rc->r->cfg->peers[rc->peer];
-
-	memset(a, 0, sizeof(*a));
-	a->psk = p->psk;
-	a->psk_len = p->psk_len;
-	a->role = PROXY_CONVERT_ROLE_FAR;
-	if (mptcp_get_keys(rc->m, &a->key_local, &a->key_remote) != 0)
-		a->key_local = a->key_remote = 0;
-}
-
 /* The peer whose path ends at @raddr, or -1. */
 static int peer_by_addr(const struct mgmt_config *cfg, uint32_t raddr)
 {
@@ -62,18 +50,10 @@ void *relay_far_accept(void *listener_user, struct mptcp_sock *m)
 			 a[0], a[1], a[2], a[3]);
 		return NULL;
 	}
-	if (r->n_conns >= r->cfg->proxy_max_conns) {
-		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
+	struct relay_conn *rc = relay_far_new(r, m, (uint16_t)peer, now);
+	if (rc == NULL)
 		return NULL;
-	}
-	struct relay_conn *rc = relay_conn_new(r, false, now);
-	if (rc == NULL) {
-		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
-		return NULL;
-	}
-	rc->m = m;
 	mptcp_set_nodelay(m, true);
-	rc->peer = (uint16_t)peer;
 	rc->state = RELAY_REQUEST;
 	rc->deadline = now + REQUEST_NS;
 	return rc;
@@ -88,23 +68,15 @@ void *relay_service_accept(void *listener_user, struct mptcp_sock *m)
 	uint64_t now = tcpstack_tcp_now(r->env.tcp);
 	int err = 0;
 
-	if (r->n_conns >= r->cfg->proxy_max_conns) {
-		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
+	struct relay_conn *rc = relay_far_new(r, m, svc->peer, now);
+	if (rc == NULL)
 		return NULL;
-	}
-	struct relay_conn *rc = relay_conn_new(r, false, now);
-	if (rc == NULL) {
-		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
-		return NULL;
-	}
 	/* The client as the initial subflow (the last in the list) shows it. */
 	for (unsigned i = 0; mptcp_get_subflow_info(m, i, &si) == 0; i++) {
 		rc->caddr = si.tcp.raddr;
 		rc->cport = si.tcp.rport;
 	}
-	rc->m = m;
 	rc->service = true;
-	rc->peer = svc->peer;
 	rc->saddr = p->backend_ip;
 	rc->sport = p->backend_port;
 	if (p->scheduler[0] != '\0')
@@ -142,7 +114,7 @@ static void respond(struct relay_conn *rc, uint8_t result, uint64_t now)
 		resp.opts.mss = (uint16_t)i.mss;
 	}
 	memcpy(resp.nonce, rc->nonce, sizeof(resp.nonce));
-	auth_of(rc, &a);
+	relay_auth(rc, PROXY_CONVERT_ROLE_FAR, &a);
 	int len = proxy_convert_encode_response(buf, sizeof(buf), &resp, &a);
 	if (len > 0)
 		m = relay_msg_mbuf(rc->r, buf, (uint16_t)len);
@@ -178,25 +150,24 @@ static void read_request(struct relay_conn *rc, uint64_t now)
 {
 	struct proxy_relay *r = rc->r;
 	struct proxy_convert_msg msg;
-	enum proxy_convert_reason why = PROXY_CONVERT_OK;
+	enum proxy_convert_reason why;
 	struct proxy_convert_auth a;
-	struct rte_mbuf *data = mptcp_recv(rc->m, UINT32_MAX, now);
+	struct rte_mbuf *rest;
+	int n = relay_msg_read(rc, PROXY_CONVERT_REQUEST, &msg, &why, &rest, now);
 
-	if (data == NULL)
-		return;
-	struct rte_mbuf *rest = relay_msg_take(rc, data);
-	int n = proxy_convert_decode(rc->msg, rc->msg_len, PROXY_CONVERT_REQUEST, &msg, &why);
-	if (n == 0 && rest == NULL)
+	if (n == 0)
 		return;
 	rte_pktmbuf_free(rest); /* the client sends nothing before "connected" */
-	if (n == 0)
-		why = PROXY_CONVERT_OVERSIZED;
 	if (n > 0) {
-		auth_of(rc, &a);
+		relay_auth(rc, PROXY_CONVERT_ROLE_FAR, &a);
 		why = proxy_convert_check_request(&a, &r->replay, relay_wall_ms(r, now), rc->msg,
 						  &msg);
 	}
-	if (why != PROXY_CONVERT_OK) {
+	if (n < 0 && why == PROXY_CONVERT_OK) {
+		relay_abort(rc, now); /* out of memory */
+		return;
+	}
+	if (n < 0 || why != PROXY_CONVERT_OK) {
 		bad_request(rc, why, now);
 		return;
 	}

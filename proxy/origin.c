@@ -28,18 +28,6 @@ static const struct mgmt_peer *peer_of(const struct relay_conn *rc)
 	return &rc->r->cfg->peers[rc->peer];
 }
 
-static void auth_of(const struct relay_conn *rc, struct proxy_convert_auth *a)
-{
-	const struct mgmt_peer *p = peer_of(rc);
-
-	memset(a, 0, sizeof(*a));
-	a->psk = p->psk;
-	a->psk_len = p->psk_len;
-	a->role = PROXY_CONVERT_ROLE_ORIGIN;
-	if (mptcp_get_keys(rc->m, &a->key_local, &a->key_remote) != 0)
-		a->key_local = a->key_remote = 0;
-}
-
 static int open_mptcp(struct relay_conn *rc, uint64_t now)
 {
 	struct proxy_relay *r = rc->r;
@@ -192,7 +180,7 @@ static void send_request(struct relay_conn *rc, uint64_t now)
 	req.client.port = rc->cport;
 	req.dest.port = rc->sport;
 	req.time_ms = relay_wall_ms(r, now);
-	auth_of(rc, &a);
+	relay_auth(rc, PROXY_CONVERT_ROLE_ORIGIN, &a);
 	int len = -1;
 	if (RAND_bytes(rc->nonce, sizeof(rc->nonce)) == 1) {
 		memcpy(req.nonce, rc->nonce, sizeof(req.nonce));
@@ -213,25 +201,26 @@ static void send_request(struct relay_conn *rc, uint64_t now)
 
 static void read_response(struct relay_conn *rc, uint64_t now)
 {
-	struct proxy_relay *r = rc->r;
 	struct proxy_convert_msg msg;
-	enum proxy_convert_reason why = PROXY_CONVERT_OK;
+	enum proxy_convert_reason why;
 	struct proxy_convert_auth a;
-	struct rte_mbuf *data = mptcp_recv(rc->m, UINT32_MAX, now);
+	struct rte_mbuf *rest;
+	int n = relay_msg_read(rc, PROXY_CONVERT_RESPONSE, &msg, &why, &rest, now);
 
-	if (data == NULL)
+	if (n == 0)
 		return;
-	struct rte_mbuf *rest = relay_msg_take(rc, data);
-	int n = proxy_convert_decode(rc->msg, rc->msg_len, PROXY_CONVERT_RESPONSE, &msg, &why);
-	if (n == 0 && rest == NULL)
-		return; /* more to come */
-	auth_of(rc, &a);
-	if (n > 0)
+	if (n > 0) {
+		relay_auth(rc, PROXY_CONVERT_ROLE_ORIGIN, &a);
 		why = proxy_convert_check_response(&a, rc->nonce, rc->msg, &msg);
-	else if (n == 0)
-		why = PROXY_CONVERT_OVERSIZED;
-	if (why != PROXY_CONVERT_OK) {
-		r->env.stats->convert[why]++;
+	}
+	if (n < 0 && why == PROXY_CONVERT_OK) { /* out of memory */
+		relay_pass_syn(rc, PROXY_MIB_PROXY_PASS_NO_MEMORY);
+		mptcp_abort(rc->m, now);
+		rc->m = NULL;
+		return;
+	}
+	if (n < 0 || why != PROXY_CONVERT_OK) {
+		rc->r->env.stats->convert[why]++;
 		mgmt_log(LOG_WARNING,
 			 "proxy: peer %s: bad answer (%s): letting the connection through",
 			 peer_of(rc)->name, proxy_convert_reason_names[why]);
@@ -241,24 +230,7 @@ static void read_response(struct relay_conn *rc, uint64_t now)
 		rc->m = NULL;
 		return;
 	}
-	/* What follows the answer is the server's first bytes. */
-	if (rc->msg_len > n) {
-		struct rte_mbuf *early =
-			relay_msg_mbuf(r, rc->msg + n, (uint16_t)(rc->msg_len - n));
-		if (early == NULL) {
-			rte_pktmbuf_free(rest);
-			relay_abort(rc, now);
-			return;
-		}
-		if (rest != NULL && rte_pktmbuf_chain(early, rest) != 0) {
-			rte_pktmbuf_free(early);
-			rte_pktmbuf_free(rest);
-			relay_abort(rc, now);
-			return;
-		}
-		rest = early;
-	}
-	rc->to_c = rest;
+	rc->to_c = rest; /* the server's first bytes */
 	if (msg.resp.result == PROXY_CONVERT_CONNECTED)
 		complete_handshake(rc, now);
 	else

@@ -146,6 +146,71 @@ struct rte_mbuf *relay_msg_take(struct relay_conn *rc, struct rte_mbuf *m)
 	return NULL;
 }
 
+void relay_auth(const struct relay_conn *rc, enum proxy_convert_role role,
+		struct proxy_convert_auth *a)
+{
+	const struct mgmt_peer *p = &rc->r->cfg->peers[rc->peer];
+
+	memset(a, 0, sizeof(*a));
+	a->psk = p->psk;
+	a->psk_len = p->psk_len;
+	a->role = role;
+	if (rc->m == NULL || mptcp_get_keys(rc->m, &a->key_local, &a->key_remote) != 0)
+		a->key_local = a->key_remote = 0;
+}
+
+int relay_msg_read(struct relay_conn *rc, enum proxy_convert_kind kind,
+		   struct proxy_convert_msg *msg, enum proxy_convert_reason *why,
+		   struct rte_mbuf **rest, uint64_t now)
+{
+	struct rte_mbuf *data = mptcp_recv(rc->m, UINT32_MAX, now);
+
+	*rest = NULL;
+	*why = PROXY_CONVERT_OK;
+	if (data == NULL)
+		return 0;
+	struct rte_mbuf *more = relay_msg_take(rc, data);
+	int n = proxy_convert_decode(rc->msg, rc->msg_len, kind, msg, why);
+	if (n == 0 && more == NULL)
+		return 0; /* more to come */
+	if (n <= 0) {
+		if (n == 0) /* the buffer is full and holds no whole message */
+			*why = PROXY_CONVERT_OVERSIZED;
+		rte_pktmbuf_free(more);
+		return -1;
+	}
+	/* What followed the message, in rc->msg and beyond. */
+	if (rc->msg_len > n) {
+		struct rte_mbuf *early =
+			relay_msg_mbuf(rc->r, rc->msg + n, (uint16_t)(rc->msg_len - n));
+		if (early == NULL || (more != NULL && rte_pktmbuf_chain(early, more) != 0)) {
+			rte_pktmbuf_free(early);
+			rte_pktmbuf_free(more);
+			*why = PROXY_CONVERT_OK; /* no memory: not the peer's fault */
+			return -1;
+		}
+		more = early;
+	}
+	*rest = more;
+	return n;
+}
+
+struct relay_conn *relay_far_new(struct proxy_relay *r, struct mptcp_sock *m, uint16_t peer,
+				 uint64_t now)
+{
+	struct relay_conn *rc = NULL;
+
+	if (r->n_conns < r->cfg->proxy_max_conns)
+		rc = relay_conn_new(r, false, now);
+	if (rc == NULL) {
+		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
+		return NULL;
+	}
+	rc->m = m;
+	rc->peer = peer;
+	return rc;
+}
+
 /* ---- the transparent engine's events, routed by the connection's state */
 
 static void tcp_event(void *user, struct tcpstack_conn *c, enum tcpstack_tcp_event ev, int err)

@@ -102,6 +102,20 @@ struct rte_mbuf *relay_msg_mbuf(struct proxy_relay *r, const void *buf, uint16_t
 /* Append what @m_data brings to rc->msg (at most the room left). Whatever
  * does not fit stays in the returned chain; NULL when all fitted. */
 struct rte_mbuf *relay_msg_take(struct relay_conn *rc, struct rte_mbuf *m_data);
+/* The conversion message of @kind as far as it arrived on the MPTCP side.
+ * @return 0: more to come; > 0: its length, *rest the bytes after it (a
+ * chain, or NULL); < 0: not one, *why the reason (OK: out of memory). The
+ * HMAC is the caller's to check. */
+int relay_msg_read(struct relay_conn *rc, enum proxy_convert_kind kind,
+		   struct proxy_convert_msg *msg, enum proxy_convert_reason *why,
+		   struct rte_mbuf **rest, uint64_t now);
+/* The peer's key and this connection's MPTCP keys, for @role. */
+void relay_auth(const struct relay_conn *rc, enum proxy_convert_role role,
+		struct proxy_convert_auth *a);
+/* A far end (gateway peer or mptcp-clients) for @m, within the limit;
+ * NULL (counted busy) otherwise. */
+struct relay_conn *relay_far_new(struct proxy_relay *r, struct mptcp_sock *m, uint16_t peer,
+				 uint64_t now);
 
 /* origin.c */
 struct proxy_segment;
