@@ -17,6 +17,9 @@
  * the stack: ARP cache empty, warm (a fresh and a stale entry), full, and
  * an iface whose only address has no gateway.
  *
+ * Once more, on the inside port of a box that proxies: only IPv4 TCP may
+ * go to the relay (and is read by proxy_segment_parse()), only ARP as ARP,
+ * the rest is bridged or, if a runt, dropped.
  * Each frame goes in as given and, if it is IPv4, again with its IP
  * header and ICMP checksums repaired, so that mutations reach ICMP.
  *
@@ -50,6 +53,7 @@
 #include <rte_mbuf.h>
 
 #include "proxy/classify.h"
+#include "proxy/segment.h"
 #include "tcpstack/tcpstack.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/unit/ut_eal.h"
@@ -389,6 +393,10 @@ static void run_frame(const uint8_t *f, size_t len, enum stack_state st, bool an
 		case PROXY_BRIDGE:
 		case PROXY_DROP:
 			break;
+		case PROXY_INSIDE_TCP:
+		case PROXY_INSIDE_ARP:
+			FUZZ_CHECK(false, "a relay verdict (%d) from a port of no proxy", v);
+			break;
 		}
 	}
 
@@ -414,8 +422,43 @@ static void run_frame(const uint8_t *f, size_t len, enum stack_state st, bool an
 	check_pool();
 }
 
+/* The inside port of a box that proxies: IPv4 TCP and ARP go to the relay,
+ * which reads the TCP ones (proxy_segment_parse); the rest is bridged. */
+static void run_inside_proxy(const uint8_t *f, size_t len)
+{
+	const struct proxy_classify_port cp = {
+		.role = MGMT_PORT_INSIDE,
+		.has_peer = true,
+		.mac = box_mac,
+		.proxy = true,
+	};
+	enum proxy_mib why = PROXY_MIB_MAX;
+	enum proxy_verdict v = proxy_classify(&cp, f, (uint32_t)len, &why);
+	struct proxy_segment sg;
+
+	switch (v) {
+	case PROXY_INSIDE_TCP:
+		FUZZ_CHECK(len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00 && f[14 + 9] == 6,
+			   "INSIDE_TCP for a frame that is not IPv4 TCP");
+		if (proxy_segment_parse(f, (uint32_t)len, &sg))
+			FUZZ_CHECK((sg.opts.flags & ~PROXY_CONVERT_OPT_ALL) == 0, "option flags");
+		break;
+	case PROXY_INSIDE_ARP:
+		FUZZ_CHECK(len >= 14 && f[12] == 0x08 && f[13] == 0x06, "INSIDE_ARP for no ARP");
+		break;
+	case PROXY_BRIDGE:
+		break;
+	case PROXY_DROP:
+		FUZZ_CHECK(why == PROXY_MIB_DROP_RUNT, "inside drops only runts");
+		break;
+	default:
+		FUZZ_CHECK(false, "verdict %d on an inside port", v);
+	}
+}
+
 static void run_all(const uint8_t *f, size_t len)
 {
+	run_inside_proxy(f, len);
 	for (int st = 0; st < N_STATES; st++) {
 		run_frame(f, len, (enum stack_state)st, false);
 		run_frame(f, len, (enum stack_state)st, true);
