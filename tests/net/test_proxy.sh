@@ -317,8 +317,9 @@ tb_check "... carried by gwA as MPTCP over 3 subflows" \
 	tb_wait_for 10 grep -q "proxy: intercepted $HA:[0-9]* -> $HB:7000 via ksrv closed (ok).*subflows 3" "$TB_DIR/gwa.log"
 tb_check "mptcp-clients: a kernel MPTCP client (rA) to gwB, forwarded to host B as TCP, $MB MiB, SHA-256 equal" \
 	sh -c "ip netns exec $TB-ra mptcpize run socat -u OPEN:'$TB_DIR/blob' TCP:198.18.2.2:7100 &&
-		tb_wait_for() { for _ in \$(seq 100); do \"\$@\" && return 0; sleep 0.1; done; return 1; };
-		tb_wait_for grep -q 'from 198.18.30.1:[0-9]* sha256 $sha_blob' '$TB_DIR/backend.log'"
+		tb_wait_for() { for _ in \$(seq 300); do \"\$@\" && return 0; sleep 0.1; done; return 1; };
+		tb_wait_for grep -q 'from 198.18.30.1:[0-9]* sha256 $sha_blob' '$TB_DIR/backend.log' ||
+		{ echo 'backend:'; cat '$TB_DIR/backend.log'; grep 'proxy: service' '$TB_DIR/gwb.log'; exit 1; }"
 tb_check "... the backend saw the client's own address, gwB took 3 subflows (joins to what it announced)" \
 	tb_wait_for 10 grep -q "proxy: service 198.18.30.1:[0-9]* -> $HB:7101 via kclients closed (ok).*subflows 3" "$TB_DIR/gwb.log"
 
@@ -364,6 +365,7 @@ tb_gw_stop a || rc=$?
 tb_check "gwA stopped cleanly, every mbuf back (exit $rc)" test $rc -eq 0
 rc=0
 tb_gw_stop b || rc=$?
-tb_check "gwB stopped cleanly, every mbuf back (exit $rc)" test $rc -eq 0
+tb_check "gwB stopped cleanly, every mbuf back (exit $rc)" \
+	sh -c "[ $rc -eq 0 ] || { grep -E 'mbufs|^mempool|^gauge|proxy_(aborted|idle)|mptcp\.' '$TB_DIR/gwb.log' | tail -40; exit 1; }"
 tb_check "no sanitizer report" sh -c "! grep -q 'ERROR: AddressSanitizer\|runtime error' '$TB_DIR/gwa.log' '$TB_DIR/gwb.log'"
 tb_done
