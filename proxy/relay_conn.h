@@ -80,6 +80,7 @@ struct relay_conn {
 	uint64_t deadline; /* HELD, ASKED, ACCEPTING: give up then */
 	uint64_t last_active;
 	unsigned busy; /* handlers running: not freed before they return */
+	bool settling, settle_again; /* splice.c: a pass runs; run another */
 	uint64_t bytes_to_m, bytes_to_c; /* spliced, each way */
 	unsigned subflows; /* MPTCP subflows ever established */
 	char paths[160]; /* what each subflow carried, for the log */

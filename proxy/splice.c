@@ -38,7 +38,12 @@ static void note_subflows(struct relay_conn *rc)
 	}
 }
 
-/* TCP -> MPTCP. */
+static struct rte_mbuf *append(struct rte_mbuf *head, struct rte_mbuf *tail);
+
+/* TCP -> MPTCP. A read may run handlers of this connection before it
+ * returns (MPTCP's receive drains subflows, which may bring the peer's
+ * DATA_FIN or its end): what it returns is appended to what they left,
+ * never put in its place. */
 static void pump_to_m(struct relay_conn *rc, uint64_t now)
 {
 	while (rc->m != NULL) {
@@ -46,8 +51,11 @@ static void pump_to_m(struct relay_conn *rc, uint64_t now)
 			uint32_t space = mptcp_send_space(rc->m);
 			if (rc->c == NULL || space == 0)
 				break;
-			rc->to_m = tcpstack_tcp_recv(rc->c, space, now);
+			struct rte_mbuf *got = tcpstack_tcp_recv(rc->c, space, now);
+			rc->to_m = append(rc->to_m, got);
 			if (rc->to_m == NULL)
+				break;
+			if (rc->m == NULL)
 				break;
 		}
 		uint32_t len = rte_pktmbuf_pkt_len(rc->to_m);
@@ -73,8 +81,9 @@ static void pump_to_c(struct relay_conn *rc, uint64_t now)
 			uint32_t space = tcpstack_tcp_send_space(rc->c);
 			if (rc->m == NULL || space == 0)
 				break;
-			rc->to_c = mptcp_recv(rc->m, space, now);
-			if (rc->to_c == NULL)
+			struct rte_mbuf *got = mptcp_recv(rc->m, space, now);
+			rc->to_c = append(rc->to_c, got);
+			if (rc->to_c == NULL || rc->c == NULL)
 				break;
 		}
 		uint32_t len = rte_pktmbuf_pkt_len(rc->to_c);
@@ -95,8 +104,18 @@ static void pump_to_c(struct relay_conn *rc, uint64_t now)
  * send is closed, and let finish on its own. */
 static void settle(struct relay_conn *rc, uint64_t now)
 {
-	pump_to_m(rc, now);
-	pump_to_c(rc, now);
+	/* Handlers run from inside a pump's read only ask for another pass. */
+	if (rc->settling) {
+		rc->settle_again = true;
+		return;
+	}
+	rc->settling = true;
+	do {
+		rc->settle_again = false;
+		pump_to_m(rc, now);
+		pump_to_c(rc, now);
+	} while (rc->settle_again);
+	rc->settling = false;
 	if (rc->c == NULL && rc->m != NULL && rc->to_m == NULL && rc->m_shut) {
 		note_subflows(rc);
 		mptcp_close(rc->m, now);

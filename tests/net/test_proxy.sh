@@ -210,7 +210,10 @@ for m in halfclose:7201 reset:7202 idle:7203; do
 	tb_start hb "$TB_DIR/ends-${m%%:*}.log" python3 -u "$TB_DIR/ends.py" "${m##*:}" "${m%%:*}"
 done
 tb_start hb "$TB_DIR/ksink.log" python3 -u "$TB_DIR/sink.py" 7000 mptcp
-tb_start hb "$TB_DIR/backend.log" python3 -u "$TB_DIR/sink.py" 7101 tcp
+# The mptcp-clients backend reads slowly (about 16 MB/s): back-pressure.
+sed 's/d = c.recv(1 << 20)/d = c.recv(1 << 16); __import__("time").sleep(0.004)/' \
+	"$TB_DIR/sink.py" >"$TB_DIR/slowsink.py"
+tb_start hb "$TB_DIR/backend.log" python3 -u "$TB_DIR/slowsink.py" 7101 tcp
 tb_start hb "$TB_DIR/httpd.log" python3 -u "$TB_DIR/httpd.py" 8080 "$TB_DIR/blob"
 tb_start hb "$TB_DIR/listen.log" python3 -u "$TB_DIR/listen.py" 8099
 tb_start rb "$TB_DIR/rb_listen.log" python3 -u "$TB_DIR/listen.py" 8098
@@ -220,6 +223,7 @@ tb_wait_for 10 sh -c "ip netns exec $TB-hb ss -ltn | grep -q ':8080 '"
 tb_gw_start a
 tb_gw_start b
 
+tb_stat_mempool() { echo "$1" | awk '$1=="mempool" && $2=="rx" {print $4}'; }
 stat_a() { tb_gw_stats a; }
 stat_b() { tb_gw_stats b; }
 
@@ -315,11 +319,23 @@ tb_check "mptcp-server: host A's plain TCP to host B's kernel MPTCP server, $MB 
 		tb_wait_for grep -q 'from 198.18.1.2:[0-9]* sha256 $sha_blob' '$TB_DIR/ksink.log'"
 tb_check "... carried by gwA as MPTCP over 3 subflows" \
 	tb_wait_for 10 grep -q "proxy: intercepted $HA:[0-9]* -> $HB:7000 via ksrv closed (ok).*subflows 3" "$TB_DIR/gwa.log"
-tb_check "mptcp-clients: a kernel MPTCP client (rA) to gwB, forwarded to host B as TCP, $MB MiB, SHA-256 equal" \
-	sh -c "ip netns exec $TB-ra mptcpize run socat -u OPEN:'$TB_DIR/blob' TCP:198.18.2.2:7100 &&
+ip netns exec "$TB-ra" mptcpize run socat -u OPEN:"$TB_DIR/blob" TCP:198.18.2.2:7100 &
+socat_pid=$!
+sleep 2
+mid=$(tb_stat_mempool "$(stat_b)")
+rc=0
+wait $socat_pid || rc=$?
+tb_check "mptcp-clients: a kernel MPTCP client (rA) to gwB, forwarded to a slow backend on host B, $MB MiB, SHA-256 equal" \
+	sh -c "[ $rc -eq 0 ] &&
 		tb_wait_for() { for _ in \$(seq 300); do \"\$@\" && return 0; sleep 0.1; done; return 1; };
 		tb_wait_for grep -q 'from 198.18.30.1:[0-9]* sha256 $sha_blob' '$TB_DIR/backend.log' ||
 		{ echo 'backend:'; cat '$TB_DIR/backend.log'; grep 'proxy: service' '$TB_DIR/gwb.log'; exit 1; }"
+# What gwB may hold for it: the backend connection's send buffer, the
+# MPTCP receive buffer, and what the 3 subflows hold back while that is
+# full, each proxy.buffer (4 MiB): 20 MiB, about 15,000 mbufs of a 1424-byte
+# segment; without back-pressure it would be the whole transfer.
+tb_check "... gwB held $mid receive mbufs in mid-transfer: bounded by the buffers, not the transfer" \
+	test "${mid:-99999}" -le 15000
 tb_check "... the backend saw the client's own address, gwB took 3 subflows (joins to what it announced)" \
 	tb_wait_for 10 grep -q "proxy: service 198.18.30.1:[0-9]* -> $HB:7101 via kclients closed (ok).*subflows 3" "$TB_DIR/gwb.log"
 
