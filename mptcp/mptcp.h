@@ -210,7 +210,12 @@ int mptcp_set_cc(struct mptcp_sock *m, const char *name, uint64_t now);
 uint32_t mptcp_send_space(const struct mptcp_sock *m);
 /** As tcpstack_tcp_send(): all of @p m or nothing (-ENOBUFS, -ENOTCONN, -EPIPE). */
 int mptcp_send(struct mptcp_sock *m, struct rte_mbuf *m_data, uint64_t now);
-/** In-order data, up to @p max bytes (at least one segment if any). */
+/**
+ * In-order data, up to @p max bytes (at least one segment if any). After
+ * the queue was full, what the subflows held back comes in first, and that
+ * may bring the peer's DATA_FIN: the user's PEER_FIN (and CLOSED) handler
+ * can run for this connection before the call returns.
+ */
 struct rte_mbuf *mptcp_recv(struct mptcp_sock *m, uint32_t max, uint64_t now);
 uint32_t mptcp_recv_avail(const struct mptcp_sock *m);
 /** DATA_FIN after queued data. */
