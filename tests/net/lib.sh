@@ -30,8 +30,12 @@ tb_cleanup() {
 	if [ -n "${TB_CC_ALLOWED_SAVED:-}" ]; then
 		sysctl -qw net.ipv4.tcp_allowed_congestion_control="$TB_CC_ALLOWED_SAVED"
 	fi
-	for ((i = ${#TB_PIDS[@]} - 1; i >= 0; i--)); do
-		pid=${TB_PIDS[i]}
+	# Processes started in subshells (a benchmark's rounds run in $(...))
+	# are not in TB_PIDS: tb_start notes every PID in a file too.
+	local pids=("${TB_PIDS[@]}")
+	[ -f "$TB_DIR/pids" ] && mapfile -t -O "${#pids[@]}" pids <"$TB_DIR/pids"
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		pid=${pids[i]}
 		kill -0 "$pid" 2>/dev/null || continue
 		kill -TERM "$pid" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -119,6 +123,7 @@ tb_start() { # NAME LOGFILE COMMAND...: run in background in $TB-NAME, remember 
 	ip netns exec "$ns" "$@" >"$log" 2>&1 &
 	TB_PIDS+=($!)
 	TB_LAST_PID=$!
+	echo $! >>"$TB_DIR/pids"
 }
 
 tb_median() { # NUMBER...: the median (benchmarks report medians of rounds)
