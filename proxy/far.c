@@ -202,6 +202,14 @@ static void read_request(struct relay_conn *rc, uint64_t now)
 	rc->deadline = 0; /* the engine's SYN retries decide */
 }
 
+void relay_far_timeout(struct relay_conn *rc, uint64_t now)
+{
+	/* the request never came whole */
+	rc->r->env.stats->convert[PROXY_CONVERT_TRUNCATED]++;
+	relay_count(rc->r, PROXY_MIB_PROXY_FAR_BAD_REQUEST);
+	relay_abort(rc, now);
+}
+
 void relay_far_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, uint64_t now)
 {
 	(void)err;

@@ -88,7 +88,6 @@ bool relay_origin_syn(struct proxy_relay *r, struct rte_mbuf *m, const struct pr
 		relay_count(r, PROXY_MIB_PROXY_PASS_NO_MEMORY);
 		return false;
 	}
-	rc->key = k;
 	rc->peer = rule->peer;
 	rc->caddr = k.src;
 	rc->cport = k.sport;
@@ -318,12 +317,8 @@ void relay_origin_timeout(struct relay_conn *rc, uint64_t now)
 	case RELAY_ASKED:
 		relay_count(r, PROXY_MIB_PROXY_TIMED_OUT);
 		break;
-	case RELAY_ACCEPTING:
+	default: /* ACCEPTING */
 		relay_count(r, PROXY_MIB_PROXY_CLIENT_GONE);
-		break;
-	default: /* far: the request never came whole */
-		r->env.stats->convert[PROXY_CONVERT_TRUNCATED]++;
-		relay_count(r, PROXY_MIB_PROXY_FAR_BAD_REQUEST);
 		break;
 	}
 	rc->busy--;

@@ -59,7 +59,9 @@ struct relay_conn *relay_conn_new(struct proxy_relay *r, bool origin, uint64_t n
 void relay_unhold(struct relay_conn *rc)
 {
 	if (rc->in_held) {
-		rte_hash_del_key(rc->r->held, &rc->key);
+		/* held under the SYN's tuple: client to server */
+		const struct relay_key k = { rc->caddr, rc->saddr, rc->cport, rc->sport };
+		rte_hash_del_key(rc->r->held, &k);
 		rc->in_held = false;
 	}
 }
@@ -330,9 +332,12 @@ static void scan(struct proxy_relay *r, uint64_t now)
 
 	while (rc != NULL) {
 		struct relay_conn *next = rc->next;
+		bool due = rc->deadline != 0 && now >= rc->deadline;
 		if (rc->state != RELAY_SPLICED) {
-			if (rc->deadline != 0 && now >= rc->deadline)
+			if (due && rc->origin)
 				relay_origin_timeout(rc, now);
+			else if (due)
+				relay_far_timeout(rc, now);
 		} else if (idle_ns != 0 && now - rc->last_active >= idle_ns) {
 			relay_count(r, PROXY_MIB_PROXY_IDLE_TIMEOUT);
 			relay_abort(rc, now);

@@ -62,7 +62,6 @@ struct relay_conn {
 	bool service; /* far: an mptcp-clients peer's, no conversion */
 	bool in_held;
 	uint16_t peer;
-	struct relay_key key;
 	/* The client and the server, whichever box this is. */
 	uint32_t caddr, saddr;
 	uint16_t cport, sport;
@@ -124,6 +123,7 @@ bool relay_origin_syn(struct proxy_relay *r, struct rte_mbuf *m, const struct pr
 		      uint64_t now);
 void relay_origin_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, uint64_t now);
 void *relay_origin_accept(void *listener_user, struct tcpstack_conn *c);
+/* A held connection's deadline passed (HELD, ASKED, ACCEPTING). */
 void relay_origin_timeout(struct relay_conn *rc, uint64_t now);
 
 /* far.c */
@@ -132,6 +132,8 @@ void *relay_far_accept(void *listener_user, struct mptcp_sock *m);
  * relay_service): connect to the backend as the client. */
 void *relay_service_accept(void *listener_user, struct mptcp_sock *m);
 void relay_far_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, uint64_t now);
+/* The request did not come whole in time (REQUEST). */
+void relay_far_timeout(struct relay_conn *rc, uint64_t now);
 void relay_far_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, int err, uint64_t now);
 
 /* splice.c */

@@ -71,21 +71,24 @@ static void local_input(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m,
 	tx_add_all(w, pi, out, n);
 }
 
-static void local_or_redirect(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now)
+/* To worker 0, which owns the box's stack and the relay, through its ring. */
+static void redirect(struct proxy_worker *w, struct rte_mbuf *m)
 {
-	struct proxy_worker *w0 = &w->dp->workers[0];
-
-	w->stats->mib[PROXY_MIB_LOCAL]++;
-	if (w->id == 0) {
-		local_input(w, pi, m, now);
-		return;
-	}
-	if (rte_ring_mp_enqueue(w0->redirect, m) != 0) {
+	if (rte_ring_mp_enqueue(w->dp->workers[0].redirect, m) != 0) {
 		w->stats->mib[PROXY_MIB_DROP_REDIRECT_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	w->stats->mib[PROXY_MIB_REDIRECTED]++;
+}
+
+static void local_or_redirect(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now)
+{
+	w->stats->mib[PROXY_MIB_LOCAL]++;
+	if (w->id == 0)
+		local_input(w, pi, m, now);
+	else
+		redirect(w, m);
 }
 
 /* An inside frame the proxy may want (TCP, ARP): the relay lives on
@@ -97,12 +100,7 @@ static void inside_input(struct proxy_worker *w, unsigned pi, struct rte_mbuf *m
 	bool taken;
 
 	if (w->id != 0) {
-		if (rte_ring_mp_enqueue(w->dp->workers[0].redirect, m) != 0) {
-			w->stats->mib[PROXY_MIB_DROP_REDIRECT_FULL]++;
-			rte_pktmbuf_free(m);
-			return;
-		}
-		w->stats->mib[PROXY_MIB_REDIRECTED]++;
+		redirect(w, m);
 		return;
 	}
 	taken = tcp ? proxy_relay_inside_tcp(w->relay, m, now)

@@ -422,6 +422,15 @@ void tcp_output(struct tcpstack_conn *c, uint64_t now)
 	}
 }
 
+/* [seq, seq + len) went again: counted, and no RTT is timed over it (Karn). */
+static void resent(struct tcpstack_conn *c, uint32_t seq, uint32_t len)
+{
+	c->retrans_segs++;
+	tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);
+	if (c->rtt_seq != 0 && seq_leq(c->rtt_seq, seq + len + 1))
+		c->rtt_seq = 0;
+}
+
 uint32_t tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now)
 {
 	uint32_t data_end = c->snd_una + c->sndq.bytes;
@@ -433,10 +442,7 @@ uint32_t tcp_retransmit_first(struct tcpstack_conn *c, uint64_t now)
 	if (len == 0 && !(flags & RTE_TCP_FIN_FLAG))
 		return 0;
 	send_segment(c, c->snd_una, len, flags, now);
-	c->retrans_segs++;
-	tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);
-	if (c->rtt_seq != 0 && seq_leq(c->rtt_seq, c->snd_una + len + 1))
-		c->rtt_seq = 0; /* Karn */
+	resent(c, c->snd_una, len);
 	return len;
 }
 
@@ -462,11 +468,8 @@ void tcp_loss_probe(struct tcpstack_conn *c, uint64_t now)
 		flags |= RTE_TCP_FIN_FLAG;
 	send_segment(c, seq, len, flags, now);
 	c->tlp_out = true;
-	c->retrans_segs++;
-	tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);
+	resent(c, seq, len);
 	tcp_count(c->s, TCPSTACK_MIB_TCP_LOSS_PROBE);
-	if (c->rtt_seq != 0 && seq_leq(c->rtt_seq, seq + len + 1))
-		c->rtt_seq = 0; /* Karn */
 }
 
 void tcp_sack_recover(struct tcpstack_conn *c, uint64_t now)
