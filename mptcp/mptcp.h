@@ -182,6 +182,18 @@ int mptcp_add_subflow(struct mptcp_sock *m, uint32_t laddr, uint32_t raddr, uint
 		      bool backup, uint64_t now);
 
 /**
+ * The path from our @p laddr to the peer's @p raddr leaves this connection
+ * (an operator removed it): it is not opened again, and its subflows close
+ * gracefully as for mptcp_stack_remove_addr(): nothing new on them, what
+ * they hold not DATA_ACKed goes again on the others, FIN, and what the
+ * peer still sends is taken in. Unless no other subflow works: then they
+ * stay (the connection would end). Both addresses stay in use by other
+ * paths, so the peer hears FIN, not REMOVE_ADDR. @return 0, -ENOENT (no
+ * such path or subflow), -ENOTCONN.
+ */
+int mptcp_remove_path(struct mptcp_sock *m, uint32_t laddr, uint32_t raddr, uint64_t now);
+
+/**
  * This connection's subflows from our address @p laddr become backup (or
  * regular): by address rather than by subflow, as indexes change when
  * subflows come and go, and so that the paths the connection reopens from

@@ -242,6 +242,45 @@ int mptcp_pm_set_backup(struct mptcp_sock *m, uint32_t laddr, bool backup, uint6
 	return found ? 0 : -ENOENT;
 }
 
+int mptcp_pm_remove_path(struct mptcp_sock *m, uint32_t laddr, uint32_t raddr, uint64_t now)
+{
+	bool found = false;
+
+	for (unsigned i = 0; i < m->n_paths; i++) {
+		struct mptcp_path *p = &m->paths[i];
+		if (p->laddr != laddr || p->raddr != raddr)
+			continue;
+		if (p->sf != NULL)
+			p->sf->path = -1;
+		p->sf = NULL;
+		p->raddr = 0; /* forgotten: never opened again */
+		p->retry_at = 0;
+		found = true;
+	}
+	/* As for an address removed: the subflows go only if others carry
+	 * the connection on. The addresses stay ours and the peer's (other
+	 * paths may use them), so no REMOVE_ADDR: FIN says it. */
+	unsigned others = 0;
+	for (const struct mptcp_subflow *sf = m->subflows; sf != NULL; sf = sf->next) {
+		bool on_path = sf->laddr == laddr && sf->raddr == raddr;
+		found |= on_path;
+		if (!on_path && mptcp_subflow_usable(sf) && !sf->stale)
+			others++;
+	}
+	if (m->fallback || others == 0)
+		return found ? 0 : -ENOENT;
+	struct mptcp_subflow *sf = m->subflows;
+	while (sf != NULL && !m->dead) {
+		struct mptcp_subflow *next = sf->next;
+		if (sf->laddr == laddr && sf->raddr == raddr && !sf->retiring) {
+			sf->path = -1;
+			mptcp_sock_subflow_retire(m, sf, now);
+		}
+		sf = next;
+	}
+	return found ? 0 : -ENOENT;
+}
+
 /* @v without bit @i, the bits above it moved down by one (st->addrs
  * indexes after an entry went). */
 static uint32_t drop_bit(uint32_t v, unsigned i)

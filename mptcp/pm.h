@@ -43,6 +43,9 @@ bool mptcp_pm_addr_removed_p(const struct mptcp_stack *st, uint32_t laddr);
 
 /* Our subflows and paths from @laddr become backup or regular; MP_PRIO
  * tells the peer. @return 0, or -ENOENT when none uses @laddr. */
+/* The path @p laddr -> @p raddr is forgotten and its subflows retire
+ * (mptcp_remove_path()). */
+int mptcp_pm_remove_path(struct mptcp_sock *m, uint32_t laddr, uint32_t raddr, uint64_t now);
 int mptcp_pm_set_backup(struct mptcp_sock *m, uint32_t laddr, bool backup, uint64_t now);
 /* Our address @laddr, id @id, was st->addrs[@idx] and has left the stack
  * (its entry removed already, the later ones moved down by one): no more

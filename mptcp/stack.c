@@ -144,6 +144,20 @@ int mptcp_set_backup(struct mptcp_sock *m, uint32_t laddr, bool backup, uint64_t
 	return rc;
 }
 
+int mptcp_remove_path(struct mptcp_sock *m, uint32_t laddr, uint32_t raddr, uint64_t now)
+{
+	struct mptcp_stack *st = m->st;
+
+	if (m->dead)
+		return -ENOTCONN;
+	st->busy++;
+	st->now = now;
+	int rc = mptcp_pm_remove_path(m, laddr, raddr, now);
+	st->busy--;
+	mptcp_reap(st);
+	return rc;
+}
+
 void mptcp_stack_timers(struct mptcp_stack *st, uint64_t now)
 {
 	st->busy++;

@@ -720,6 +720,43 @@ static int mg_remove_addr(struct rte_mempool *pool, bool verbose)
 	return mg_fini(&g, pool, verbose);
 }
 
+static unsigned mg_sf_count(const struct mg *g, int s, uint32_t laddr, uint32_t raddr);
+
+/* (a2) A removes path 1 (mptcp_remove_path) mid-transfer: its subflow
+ * leaves gracefully on both sides (FIN, no RST, no REMOVE_ADDR: the
+ * addresses stay), the path is not joined again, and the transfer
+ * completes on paths 0 and 2. */
+static int mg_remove_path(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+	struct mptcp_subflow_info si;
+
+	if (mg_init(&g, pool, "remove path", 3, &mg_link, 8u << 20, 0, NULL) != 0) {
+		printf("sim_mptcp: remove path: setup failed\n");
+		return 1;
+	}
+	mg_run(&g, 1000 * SIM_MS);
+	MG_CHECK(&g, mg_subflows(&g, 0) == 3 && mg_subflows(&g, 1) == 3);
+	const uint32_t a1 = sim_addr(&g.sim, 0, 1), b1 = sim_addr(&g.sim, 1, 1);
+	uint64_t rst[2] = { g.sim.mib[0].v[TCPSTACK_MIB_TCP_RST_OUT],
+			    g.sim.mib[1].v[TCPSTACK_MIB_TCP_RST_OUT] };
+	MG_CHECK(&g, mptcp_remove_path(g.a.m, a1, sim_addr(&g.sim, 1, 2), g.sim.now) == -ENOENT);
+	MG_CHECK(&g, mptcp_remove_path(g.a.m, a1, b1, g.sim.now) == 0);
+	MG_CHECK(&g, mg_subflows(&g, 0) == 2 && mg_sf(&g, 0, 1, &si) && si.closing);
+	uint64_t mapped = mg_mapped(&g, 0, 1);
+	mg_run(&g, 1600 * SIM_MS);
+	MG_CHECK(&g, !mg_sf(&g, 0, 1, &si) || si.bytes_mapped == mapped); /* nothing new */
+	MG_CHECK(&g, mg_sf_count(&g, 0, a1, b1) == 0 && mg_sf_count(&g, 1, b1, a1) == 0);
+	MG_CHECK(&g, mg_subflows(&g, 0) == 2 && mg_subflows(&g, 1) == 2);
+	MG_CHECK(&g, g.sim.mib[0].v[TCPSTACK_MIB_TCP_RST_OUT] == rst[0] &&
+			     g.sim.mib[1].v[TCPSTACK_MIB_TCP_RST_OUT] == rst[1]);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_RM_ADDR_TX) == 0);
+	MG_CHECK(&g, g.a.received < g.a.expect && g.b.received < g.b.expect); /* mid-transfer */
+	mg_run(&g, 0);
+	MG_CHECK(&g, mg_mib(&g, 0, MPTCP_MIB_JOIN_TX) == 2); /* never joined again */
+	return mg_fini(&g, pool, verbose);
+}
+
 /* (b) A makes path 1 backup mid-transfer (mptcp_set_backup): A stops
  * sending on it at once, B once the MP_PRIO is in, while paths 0 and 2
  * carry on; then paths 0 and 2 go down and the backup carries the rest. */
@@ -1045,7 +1082,7 @@ static int mg_paths_only(struct rte_mempool *pool, bool on, bool verbose)
 
 static unsigned mg_all(struct rte_mempool *pool, bool verbose)
 {
-	return (unsigned)(mg_remove_addr(pool, verbose) + mg_backup(pool, verbose) +
+	return (unsigned)(mg_remove_addr(pool, verbose) + mg_remove_path(pool, verbose) +mg_backup(pool, verbose) +
 			  mg_backup_from_start(pool, verbose) + mg_join_refused(pool, verbose) +
 			  mg_refused_for_good(pool, verbose) + mg_fastclose(pool, verbose) +
 			  mg_keys(pool, verbose) + mg_keys_fallback(pool, verbose) +
