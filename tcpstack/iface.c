@@ -264,6 +264,15 @@ static void icmp_input(struct outq *q, struct rte_mbuf *m, struct tcpstack_ipv4_
 		return;
 	}
 	struct rte_icmp_hdr *icmp = v->l4;
+	if (icmp->icmp_type == RTE_IP_ICMP_ECHO_REPLY && icmp->icmp_code == 0 &&
+	    ifc->echo_reply != NULL) {
+		count(ifc, TCPSTACK_MIB_ICMP_ECHO_REPLY_RX);
+		ifc->echo_reply(ifc->echo_ctx, v->hdr->src_addr, v->hdr->dst_addr,
+				rte_be_to_cpu_16(icmp->icmp_ident),
+				rte_be_to_cpu_16(icmp->icmp_seq_nb), q->now);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST) {
 		drop(ifc, m, TCPSTACK_MIB_ICMP_NOT_ECHO);
 		return;
@@ -396,6 +405,49 @@ unsigned tcpstack_iface_output(struct tcpstack_iface *ifc, struct rte_mbuf *m, u
 		drop(ifc, m, TCPSTACK_MIB_IPV4_BAD_HDR);
 		return 0;
 	}
+	output(&q, m);
+	return q.n;
+}
+
+unsigned tcpstack_iface_send_echo(struct tcpstack_iface *ifc, uint32_t src, uint32_t dst,
+				  uint16_t id, uint16_t seq, unsigned len, uint64_t now,
+				  struct rte_mbuf **out, unsigned out_max)
+{
+	struct outq q = { .ifc = ifc, .v = out, .max = out_max, .now = now };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(ifc->pool);
+
+	if (m == NULL) {
+		count(ifc, TCPSTACK_MIB_NO_MBUF);
+		return 0;
+	}
+	len = RTE_MIN(len, 64u);
+	const uint16_t l4 = (uint16_t)(sizeof(struct rte_icmp_hdr) + len);
+	const uint16_t tot = (uint16_t)(sizeof(struct rte_ipv4_hdr) + l4);
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, sizeof(struct rte_ether_hdr) + tot);
+	if (p == NULL) {
+		drop(ifc, m, TCPSTACK_MIB_NO_MBUF);
+		return 0;
+	}
+	memset(p, 0, sizeof(struct rte_ether_hdr) + tot);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + sizeof(struct rte_ether_hdr));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(tot);
+	ip->time_to_live = IPV4_DEFAULT_TTL;
+	ip->next_proto_id = IPPROTO_ICMP;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	tcpstack_ipv4_set_cksum(ip);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)(ip + 1);
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+	icmp->icmp_ident = rte_cpu_to_be_16(id);
+	icmp->icmp_seq_nb = rte_cpu_to_be_16(seq);
+	struct tcpstack_ipv4_view v;
+	if (tcpstack_ipv4_parse(ip, tot, &v) != 0) { /* cannot be: built above */
+		drop(ifc, m, TCPSTACK_MIB_IPV4_BAD_HDR);
+		return 0;
+	}
+	tcpstack_l4_set_cksum(&v);
+	count(ifc, TCPSTACK_MIB_ICMP_ECHO_REQUEST_SENT);
 	output(&q, m);
 	return q.n;
 }

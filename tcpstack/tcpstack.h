@@ -48,6 +48,8 @@
 	X(ICMP_BAD_CSUM, "icmp_drop_bad_checksum")                 \
 	X(ICMP_NOT_ECHO, "icmp_drop_not_echo_request")             \
 	X(ICMP_ECHO_REPLY_SENT, "icmp_tx_echo_reply")              \
+	X(ICMP_ECHO_REQUEST_SENT, "icmp_tx_echo_request")          \
+	X(ICMP_ECHO_REPLY_RX, "icmp_rx_echo_reply")                \
 	X(ETH_NOT_HANDLED, "eth_drop_not_handled")                 \
 	X(NO_MBUF, "drop_no_mbuf")                                 \
 	X(OUT_OVERFLOW, "drop_output_overflow")                    \
@@ -161,6 +163,10 @@ struct tcpstack_iface {
 	struct rte_mempool *pool; /**< for frames the stack originates */
 	struct tcpstack_mib_counters *mib;
 	struct tcpstack_tcp *tcp; /**< takes TCP to our addresses; NULL: dropped */
+	/** Echo replies to our addresses (path probes); NULL: dropped. */
+	void (*echo_reply)(void *ctx, uint32_t src, uint32_t dst, uint16_t id, uint16_t seq,
+			   uint64_t now);
+	void *echo_ctx;
 };
 
 /** ARP cache parameters. */
@@ -221,6 +227,16 @@ unsigned tcpstack_iface_learn(struct tcpstack_iface *ifc, uint32_t ip,
  */
 unsigned tcpstack_iface_output(struct tcpstack_iface *ifc, struct rte_mbuf *m, uint64_t now,
 			       struct rte_mbuf **out, unsigned out_max);
+
+/**
+ * Send an ICMP echo request from our @p src to @p dst (network order) with
+ * identifier @p id and sequence @p seq (host order) and @p len bytes of
+ * payload (at most 64): a liveness and RTT probe along one path. The reply
+ * goes to the iface's echo_reply hook. @return frames for @p out.
+ */
+unsigned tcpstack_iface_send_echo(struct tcpstack_iface *ifc, uint32_t src, uint32_t dst,
+				  uint16_t id, uint16_t seq, unsigned len, uint64_t now,
+				  struct rte_mbuf **out, unsigned out_max);
 
 /**
  * Timers: age the ARP cache, retransmit requests, give up on unresolved

@@ -1082,11 +1082,12 @@ static int mg_paths_only(struct rte_mempool *pool, bool on, bool verbose)
 
 static unsigned mg_all(struct rte_mempool *pool, bool verbose)
 {
-	return (unsigned)(mg_remove_addr(pool, verbose) + mg_remove_path(pool, verbose) +mg_backup(pool, verbose) +
-			  mg_backup_from_start(pool, verbose) + mg_join_refused(pool, verbose) +
-			  mg_refused_for_good(pool, verbose) + mg_fastclose(pool, verbose) +
-			  mg_keys(pool, verbose) + mg_keys_fallback(pool, verbose) +
-			  mg_paths_only(pool, true, verbose) + mg_paths_only(pool, false, verbose));
+	return (unsigned)(mg_remove_addr(pool, verbose) + mg_remove_path(pool, verbose) +
+			  mg_backup(pool, verbose) + mg_backup_from_start(pool, verbose) +
+			  mg_join_refused(pool, verbose) + mg_refused_for_good(pool, verbose) +
+			  mg_fastclose(pool, verbose) + mg_keys(pool, verbose) +
+			  mg_keys_fallback(pool, verbose) + mg_paths_only(pool, true, verbose) +
+			  mg_paths_only(pool, false, verbose));
 }
 
 int main(void)

@@ -255,6 +255,76 @@ static void test_refusals_counted(void **state)
 	tcpstack_iface_destroy(ifc);
 }
 
+static struct {
+	unsigned calls;
+	uint32_t src, dst;
+	uint16_t id, seq;
+	uint64_t now;
+} echo_seen;
+
+static void on_echo_reply(void *ctx, uint32_t src, uint32_t dst, uint16_t id, uint16_t seq,
+			  uint64_t now)
+{
+	(void)ctx;
+	echo_seen.calls++;
+	echo_seen.src = src;
+	echo_seen.dst = dst;
+	echo_seen.id = id;
+	echo_seen.seq = seq;
+	echo_seen.now = now;
+}
+
+/* A path probe: the echo request leaves well formed towards the peer's
+ * MAC; the peer's answer reaches the hook (and without one, is counted
+ * as not a request). */
+static void test_echo_probe(void **state)
+{
+	struct tcpstack_iface *ifc = make(false);
+	struct rte_mbuf *out[8];
+
+	(void)state;
+	assert_int_equal(tcpstack_iface_learn(ifc, PEER_IP, &peer, 0, out, 8), 0);
+	assert_int_equal(tcpstack_iface_send_echo(ifc, BOX_IP, PEER_IP, 0x4d01, 7, 16, 0, out, 8),
+			 1);
+	assert_int_equal(mib.v[TCPSTACK_MIB_ICMP_ECHO_REQUEST_SENT], 1);
+	struct rte_mbuf *m = out[0];
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	assert_true(rte_is_same_ether_addr(&eth->dst_addr, &peer));
+	struct tcpstack_ipv4_view v;
+	assert_int_equal(rte_pktmbuf_data_len(m), 14 + 20 + 8 + 16);
+	assert_int_equal(tcpstack_ipv4_parse(eth + 1, rte_pktmbuf_data_len(m) - 14, &v), 0);
+	assert_true(tcpstack_l4_cksum_ok(&v));
+	assert_int_equal(v.hdr->src_addr, BOX_IP);
+	assert_int_equal(v.hdr->dst_addr, PEER_IP);
+	struct rte_icmp_hdr *icmp = v.l4;
+	assert_int_equal(icmp->icmp_type, RTE_IP_ICMP_ECHO_REQUEST);
+
+	/* the peer answers: same frame, turned round */
+	eth->dst_addr = box;
+	eth->src_addr = peer;
+	v.hdr->src_addr = PEER_IP;
+	v.hdr->dst_addr = BOX_IP;
+	tcpstack_ipv4_set_cksum(v.hdr);
+	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	tcpstack_l4_set_cksum(&v);
+	struct rte_mbuf *again = rte_pktmbuf_copy(m, pool, 0, UINT32_MAX);
+	assert_non_null(again);
+	assert_int_equal(tcpstack_iface_input(ifc, m, 0, out, 8), 0); /* no hook */
+	assert_int_equal(mib.v[TCPSTACK_MIB_ICMP_NOT_ECHO], 1);
+	memset(&echo_seen, 0, sizeof(echo_seen));
+	ifc->echo_reply = on_echo_reply;
+	assert_int_equal(tcpstack_iface_input(ifc, again, 5 * SEC, out, 8), 0);
+	assert_int_equal(echo_seen.calls, 1);
+	assert_int_equal(echo_seen.src, PEER_IP);
+	assert_int_equal(echo_seen.dst, BOX_IP);
+	assert_int_equal(echo_seen.id, 0x4d01);
+	assert_int_equal(echo_seen.seq, 7);
+	assert_int_equal(echo_seen.now, 5 * SEC);
+	assert_int_equal(mib.v[TCPSTACK_MIB_ICMP_ECHO_REPLY_RX], 1);
+	assert_int_equal(rte_mempool_in_use_count(pool), 0);
+	tcpstack_iface_destroy(ifc);
+}
+
 static void test_snoop_refreshes_only(void **state)
 {
 	struct tcpstack_iface *ifc = make(false);
@@ -443,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_learn_releases_held_frame),
 		cmocka_unit_test(test_learn_ignores_bad),
 		cmocka_unit_test(test_learn_limits),
+		cmocka_unit_test(test_echo_probe),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
