@@ -26,7 +26,9 @@
 #include <cyaml/cyaml.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,8 @@
 /* ------------------------------------------------------------------------ */
 /* Error reporting                                                          */
 
+/* name NULL: a value checked outside a file (mgmt_config_check(), the
+ * string parsers): the message is "KEY: reason", or the reason alone. */
 struct cfg_ctx {
 	const char *buf;
 	size_t len;
@@ -93,6 +97,12 @@ __attribute__((format(printf, 4, 5))) static int cfg_fail_at(const struct cfg_ct
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	if (!c->name) {
+		snprintf(c->err, MGMT_ERR_MAX, "%s%s%s", key && *key ? key : "",
+			 key && *key ? ": " : "", reason);
+		cfg_sanitize(c->err);
+		return -1;
+	}
 	if (c->buf && line > 1) {
 		/* libyaml's marks at the end of the text may name a line past it */
 		unsigned last = mgmt_yaml_last_line(c->buf, c->len);
@@ -115,6 +125,8 @@ cfg_fail_nth(const struct cfg_ctx *c, const char *key, unsigned nth, const char 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
+	if (!c->name)
+		return cfg_fail_at(c, 0, key, "%s", reason);
 	return cfg_fail_at(c, mgmt_yaml_locate(c->buf, c->len, key, nth), key, "%s", reason);
 }
 
@@ -224,6 +236,27 @@ struct raw_proxy {
 	char *idle_timeout_s;
 };
 
+struct raw_control {
+	char *socket;
+	char *owner;
+	char *group;
+	char *mode;
+};
+
+struct raw_metrics {
+	char *listen;
+};
+
+struct raw_health {
+	char *probe_interval_ms;
+	char *probe_timeout_ms;
+	char *down_after;
+	char *up_after;
+	char *loss_window;
+	char *degraded_loss_pct;
+	char *degraded_rtt_ms;
+};
+
 struct raw_config {
 	struct raw_eal eal;
 	struct raw_port *ports;
@@ -244,6 +277,9 @@ struct raw_config {
 	struct raw_arp arp;
 	struct raw_tcp tcp;
 	struct raw_log log;
+	struct raw_control control;
+	struct raw_metrics metrics;
+	struct raw_health health;
 };
 
 #define STR(key, flags, type, member, min, max) \
@@ -396,6 +432,30 @@ static const cyaml_schema_field_t proxy_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t control_fields[] = {
+	STR("socket", CYAML_FLAG_OPTIONAL, struct raw_control, socket, 1, MGMT_FILE_MAX - 1),
+	STR("owner", CYAML_FLAG_OPTIONAL, struct raw_control, owner, 1, CFG_NUM_LEN_MAX),
+	STR("group", CYAML_FLAG_OPTIONAL, struct raw_control, group, 1, CFG_NUM_LEN_MAX),
+	NUM("mode", struct raw_control, mode),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t metrics_fields[] = {
+	STR("listen", CYAML_FLAG_OPTIONAL, struct raw_metrics, listen, 0, CFG_ADDR_LEN_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t health_fields[] = {
+	NUM("probe_interval_ms", struct raw_health, probe_interval_ms),
+	NUM("probe_timeout_ms", struct raw_health, probe_timeout_ms),
+	NUM("down_after", struct raw_health, down_after),
+	NUM("up_after", struct raw_health, up_after),
+	NUM("loss_window", struct raw_health, loss_window),
+	NUM("degraded_loss_pct", struct raw_health, degraded_loss_pct),
+	NUM("degraded_rtt_ms", struct raw_health, degraded_rtt_ms),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING("eal", CYAML_FLAG_DEFAULT, struct raw_config, eal, eal_fields),
 	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_config, ports, &port_schema, 1,
@@ -418,6 +478,12 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING("arp", CYAML_FLAG_OPTIONAL, struct raw_config, arp, arp_fields),
 	CYAML_FIELD_MAPPING("tcp", CYAML_FLAG_OPTIONAL, struct raw_config, tcp, tcp_fields),
 	CYAML_FIELD_MAPPING("log", CYAML_FLAG_OPTIONAL, struct raw_config, log, log_fields),
+	CYAML_FIELD_MAPPING("control", CYAML_FLAG_OPTIONAL, struct raw_config, control,
+			    control_fields),
+	CYAML_FIELD_MAPPING("metrics", CYAML_FLAG_OPTIONAL, struct raw_config, metrics,
+			    metrics_fields),
+	CYAML_FIELD_MAPPING("health", CYAML_FLAG_OPTIONAL, struct raw_config, health,
+			    health_fields),
 	CYAML_FIELD_END,
 };
 
@@ -783,6 +849,12 @@ static const char *const peer_kind_names[] = {
 	[MGMT_PEER_MPTCP_CLIENTS] = "mptcp-clients",
 };
 
+static const char *const rule_action_names[] = {
+	[MGMT_RULE_INTERCEPT] = "intercept",
+	[MGMT_RULE_PASSTHROUGH] = "passthrough",
+	[MGMT_RULE_DENY] = "deny",
+};
+
 /* Congestion controls; those from index CFG_CC_COUPLED on couple MPTCP
  * subflows. The same names as tcpstack_cc_known() (test_config checks). */
 static const char *const cc_names[] = { "cubic", "newreno", "reno", "lia", "olia" };
@@ -872,6 +944,26 @@ static int cfg_ipv4_port(const struct cfg_ctx *c, const char *key, const char *s
 	return 0;
 }
 
+/* Clear the bits of @pf past its length (len <= the family's); were there any? */
+static bool cfg_prefix_clear(struct mgmt_prefix *pf)
+{
+	unsigned max = pf->family == AF_INET ? 32 : 128;
+	bool host_bits = false;
+
+	for (unsigned i = 0; i < max / 8; i++) {
+		unsigned keep = pf->len >= 8 * (i + 1) ? 8 : pf->len > 8 * i ? pf->len - 8 * i : 0;
+		uint8_t mask = (uint8_t)(0xff00u >> keep);
+
+		host_bits |= (pf->addr[i] & (uint8_t)~mask) != 0;
+		pf->addr[i] &= mask;
+	}
+	for (unsigned i = max / 8; i < sizeof(pf->addr); i++) {
+		host_bits |= pf->addr[i] != 0; /* an IPv4 prefix uses addr[0..3] */
+		pf->addr[i] = 0;
+	}
+	return host_bits;
+}
+
 /*
  * An IPv4 or IPv6 prefix, "address/len" (inet_pton() syntax, len decimal),
  * or a bare address: a host (/32, /128). Bits set past the length are an
@@ -885,7 +977,6 @@ static int cfg_prefix(const struct cfg_ctx *c, const char *key, const char *s,
 	size_t n = slash ? (size_t)(slash - s) : strlen(s);
 	struct mgmt_prefix pf = { 0 };
 	unsigned max, len = 0;
-	bool host_bits = false;
 
 	if (n >= sizeof(a))
 		goto syntax;
@@ -911,14 +1002,7 @@ static int cfg_prefix(const struct cfg_ctx *c, const char *key, const char *s,
 					cfg_show(show, p), max);
 	}
 	pf.len = (uint8_t)len;
-	for (unsigned i = 0; i < max / 8; i++) {
-		unsigned keep = len >= 8 * (i + 1) ? 8 : len > 8 * i ? len - 8 * i : 0;
-		uint8_t mask = (uint8_t)(0xff00u >> keep);
-
-		host_bits |= (pf.addr[i] & (uint8_t)~mask) != 0;
-		pf.addr[i] &= mask;
-	}
-	if (host_bits) {
+	if (cfg_prefix_clear(&pf)) {
 		inet_ntop(pf.family, pf.addr, net, sizeof(net));
 		return cfg_fail(c, key, "'%s' has bits set past its length (the prefix is %s/%u)",
 				cfg_show(show, s), net, len);
@@ -1409,8 +1493,21 @@ static int cfg_path(const struct cfg_ctx *c, unsigned i, unsigned j, const struc
 			return cfg_fail(c, key, "0.0.0.0 is not a host address");
 		q->remote_ip = htonl(ip);
 	}
+	q->slot = (uint8_t)j;
 	snprintf(key, sizeof(key), "%s[%u].backup", section, j);
 	return cfg_bool(c, key, rq->backup, false, &q->backup);
+}
+
+/* A gateway or an mptcp-server needs a path; mptcp-clients need none. */
+static int cfg_paths_count(const struct cfg_ctx *c, const char *key, enum mgmt_peer_kind kind,
+			   unsigned n)
+{
+	if (n > MGMT_PATHS_MAX)
+		return cfg_fail(c, key, "too many entries (at most %d)", MGMT_PATHS_MAX);
+	if (n == 0 && kind != MGMT_PEER_MPTCP_CLIENTS)
+		return cfg_fail(c, key, "a peer of kind %s needs 1..%d paths",
+				peer_kind_names[kind], MGMT_PATHS_MAX);
+	return 0;
 }
 
 static int cfg_peer_paths(const struct cfg_ctx *c, unsigned i, const struct raw_peer *rp,
@@ -1420,15 +1517,28 @@ static int cfg_peer_paths(const struct cfg_ctx *c, unsigned i, const struct raw_
 	char key[64];
 
 	snprintf(key, sizeof(key), "peers[%u].paths", i);
-	if (rp->paths_count > MGMT_PATHS_MAX)
-		return cfg_fail(c, key, "too many entries (at most %d)", MGMT_PATHS_MAX);
-	if (rp->paths_count == 0 && p->kind != MGMT_PEER_MPTCP_CLIENTS)
-		return cfg_fail(c, key, "a peer of kind %s needs 1..%d paths",
-				peer_kind_names[p->kind], MGMT_PATHS_MAX);
+	if (cfg_paths_count(c, key, p->kind, rp->paths_count) < 0)
+		return -1;
 	for (unsigned j = 0; j < rp->paths_count; j++)
 		if (cfg_path(c, i, j, &rp->paths[j], cfg) < 0)
 			return -1;
 	p->n_paths = rp->paths_count;
+	return 0;
+}
+
+/* Port @v, where peers[i] (mptcp-clients) listens, is no other listener's:
+ * not a service's, not the proxy's, not a peer's before it. */
+static int cfg_listen_free(const struct cfg_ctx *c, const char *key, const struct mgmt_config *cfg,
+			   unsigned i, unsigned v)
+{
+	for (unsigned j = 0; j < cfg->n_services && j < MGMT_SERVICES_MAX; j++)
+		if (cfg->services[j].listen_port == v)
+			return cfg_fail(c, key, "port %u is also services[%u]'s", v, j);
+	if (cfg->proxy_port == v)
+		return cfg_fail(c, key, "port %u is also the proxy's (proxy.port)", v);
+	for (unsigned j = 0; j < i; j++)
+		if (cfg->peers[j].listen_port == v)
+			return cfg_fail(c, key, "port %u is also peers[%u]'s", v, j);
 	return 0;
 }
 
@@ -1449,16 +1559,9 @@ static int cfg_peer_clients(const struct cfg_ctx *c, unsigned i, const struct ra
 	snprintf(key, sizeof(key), "peers[%u].listen", i);
 	if (!rp->listen)
 		return cfg_fail(c, key, "required for a peer of kind mptcp-clients");
-	if (cfg_uint(c, key, rp->listen, 1, 65535, false, 0, &v) < 0)
+	if (cfg_uint(c, key, rp->listen, 1, 65535, false, 0, &v) < 0 ||
+	    cfg_listen_free(c, key, cfg, i, v) < 0)
 		return -1;
-	for (unsigned j = 0; j < cfg->n_services; j++)
-		if (cfg->services[j].listen_port == v)
-			return cfg_fail(c, key, "port %u is also services[%u]'s", v, j);
-	if (cfg->proxy_port == v)
-		return cfg_fail(c, key, "port %u is also the proxy's (proxy.port)", v);
-	for (unsigned j = 0; j < i; j++)
-		if (cfg->peers[j].listen_port == v)
-			return cfg_fail(c, key, "port %u is also peers[%u]'s", v, j);
 	p->listen_port = (uint16_t)v;
 	snprintf(key, sizeof(key), "peers[%u].backend", i);
 	if (!rp->backend)
@@ -1498,7 +1601,19 @@ static int cfg_peer(const struct cfg_ctx *c, unsigned i, const struct raw_peer *
 	if (cfg_peer_key(c, i, rp, p) < 0 || cfg_peer_paths(c, i, rp, cfg) < 0 ||
 	    cfg_peer_clients(c, i, rp, cfg) < 0)
 		return -1;
+	p->slot = (uint8_t)i;
 	cfg->n_peers = i + 1;
+	return 0;
+}
+
+/* The peer an intercept rule sends to: one this box can connect to. */
+static int cfg_intercept_to(const struct cfg_ctx *c, const char *key, const struct mgmt_peer *p)
+{
+	if (p->kind == MGMT_PEER_MPTCP_CLIENTS)
+		return cfg_fail(c, key,
+				"peer '%s' is of kind mptcp-clients, which connect to this box: "
+				"intercept to a gateway or an mptcp-server",
+				p->name);
 	return 0;
 }
 
@@ -1518,22 +1633,12 @@ static int cfg_rule_peer(const struct cfg_ctx *c, unsigned i, const struct raw_r
 	if (cfg_ref(c, key, "peer", rr->peer, cfg->peers[0].name, sizeof(cfg->peers[0]),
 		    cfg->n_peers, &u->peer) < 0)
 		return -1;
-	if (cfg->peers[u->peer].kind == MGMT_PEER_MPTCP_CLIENTS)
-		return cfg_fail(c, key,
-				"peer '%s' is of kind mptcp-clients, which connect to this box: "
-				"intercept to a gateway or an mptcp-server",
-				cfg->peers[u->peer].name);
-	return 0;
+	return cfg_intercept_to(c, key, &cfg->peers[u->peer]);
 }
 
 static int cfg_rule(const struct cfg_ctx *c, unsigned i, const struct raw_rule *rr,
 		    struct mgmt_config *cfg)
 {
-	static const char *const actions[] = {
-		[MGMT_RULE_INTERCEPT] = "intercept",
-		[MGMT_RULE_PASSTHROUGH] = "passthrough",
-		[MGMT_RULE_DENY] = "deny",
-	};
 	struct mgmt_rule *u = &cfg->rules[i];
 	char key[64];
 	unsigned v;
@@ -1564,10 +1669,10 @@ static int cfg_rule(const struct cfg_ctx *c, unsigned i, const struct raw_rule *
 	snprintf(key, sizeof(key), "rules[%u].action", i);
 	if (!rr->action)
 		return cfg_fail(c, key, "required key missing");
-	if (cfg_enum(c, key, rr->action, actions, CFG_COUNT(actions), &v) < 0)
+	if (cfg_enum(c, key, rr->action, rule_action_names, CFG_COUNT(rule_action_names), &v) < 0)
 		return -1;
 	u->action = (enum mgmt_rule_action)v;
-	if (cfg_rule_peer(c, i, rr, cfg, actions[v]) < 0)
+	if (cfg_rule_peer(c, i, rr, cfg, rule_action_names[v]) < 0)
 		return -1;
 	cfg->n_rules = i + 1;
 	return 0;
@@ -1633,6 +1738,192 @@ static int cfg_proxy_sections(const struct cfg_ctx *c, const struct raw_config *
 	return 0;
 }
 
+/* A user or a group: a decimal id as it is, else a name looked up now. */
+static int cfg_id(const struct cfg_ctx *c, const char *key, const char *s, bool group, int64_t *out)
+{
+	const char *noun = group ? "group" : "user";
+	char show[CFG_SHOW_MAX + 4], eb[128];
+	size_t size = 4096;
+	char *buf = NULL;
+	int64_t id = -1;
+	int rc;
+
+	*out = -1;
+	if (!s)
+		return 0;
+	if (strspn(s, "0123456789") == strlen(s)) {
+		unsigned v;
+
+		/* (uid_t)-1 means "no change" to chown(): not an id */
+		if (cfg_uint(c, key, s, 0, UINT_MAX - 1, false, 0, &v) < 0)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	for (;;) {
+		char *nb = realloc(buf, size);
+
+		if (!nb) {
+			rc = ENOMEM;
+			break;
+		}
+		buf = nb;
+		if (group) {
+			struct group gr, *res = NULL;
+
+			rc = getgrnam_r(s, &gr, buf, size, &res);
+			if (rc == 0 && res)
+				id = res->gr_gid;
+		} else {
+			struct passwd pw, *res = NULL;
+
+			rc = getpwnam_r(s, &pw, buf, size, &res);
+			if (rc == 0 && res)
+				id = res->pw_uid;
+		}
+		if (rc != ERANGE || size >= CFG_FILE_MAX)
+			break;
+		size *= 2;
+	}
+	free(buf);
+	if (id >= 0) {
+		*out = id;
+		return 0;
+	}
+	/* getpwnam_r(3): these mean "no such name" on some systems */
+	if (rc == 0 || rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+		return cfg_fail(c, key, "no %s named '%s' (a name, or a number)", noun,
+				cfg_show(show, s));
+	return cfg_fail(c, key, "cannot look up %s '%s': %s", noun, cfg_show(show, s),
+			strerror_r(rc, eb, sizeof(eb)));
+}
+
+/* The socket's mode: 3 or 4 octal digits, permission bits only, and none for
+ * others: who may open the socket may change the box. */
+static int cfg_mode(const struct cfg_ctx *c, const char *key, const char *s, unsigned *out)
+{
+	static const char *const rwx[] = { "", "x", "w", "wx", "r", "rx", "rw", "rwx" };
+	char show[CFG_SHOW_MAX + 4];
+	size_t n;
+	unsigned v = 0;
+
+	*out = 0660;
+	if (!s)
+		return 0;
+	n = strlen(s);
+	if ((n != 3 && n != 4) || strspn(s, "01234567") != n)
+		return cfg_fail(c, key,
+				"'%s' is not an octal mode of 3 or 4 digits (e.g. \"0660\")",
+				cfg_show(show, s));
+	for (size_t i = 0; i < n; i++)
+		v = v * 8 + (unsigned)(s[i] - '0');
+	if (v > 0777)
+		return cfg_fail(c, key, "'%s' sets more than permission bits (at most 0777)", s);
+	if (v & 07)
+		return cfg_fail(c, key,
+				"%04o gives others access (o+%s): anyone who can open the socket "
+				"can change the box; use 0660 with a group, or 0600",
+				v, rwx[v & 07]);
+	*out = v;
+	return 0;
+}
+
+static int cfg_control(const struct cfg_ctx *c, const struct raw_control *r,
+		       struct mgmt_config *cfg)
+{
+	char show[CFG_SHOW_MAX + 4];
+	const char *sock = r->socket ? r->socket : "/run/mpgwd.sock";
+
+	if (sock[0] != '/')
+		return cfg_fail(c, "control.socket", "'%s' is not an absolute path",
+				cfg_show(show, sock));
+	/* sun_path: longer paths cannot be bound */
+	if (strlen(sock) >= MGMT_SOCKET_MAX)
+		return cfg_fail(c, "control.socket",
+				"too long for a unix socket (%zu bytes, at most %d)", strlen(sock),
+				MGMT_SOCKET_MAX - 1);
+	if (cfg_text(c, "control.socket", sock, cfg->ctl_socket, MGMT_SOCKET_MAX) < 0 ||
+	    cfg_id(c, "control.owner", r->owner, false, &cfg->ctl_owner) < 0 ||
+	    cfg_id(c, "control.group", r->group, true, &cfg->ctl_group) < 0 ||
+	    cfg_mode(c, "control.mode", r->mode, &cfg->ctl_mode) < 0)
+		return -1;
+	return 0;
+}
+
+/* "a.b.c.d:port", "[v6]:port" (port 1..65535), or "off" (stored as "").
+ * Stored in one spelling ("[::1]:9477", not "[0::1]:09477"), so that the
+ * listener need not parse it leniently and a reload compares it as text. */
+static int cfg_listen(const struct cfg_ctx *c, const char *key, const char *s,
+		      char out[MGMT_LISTEN_MAX])
+{
+	char show[CFG_SHOW_MAX + 4], a[INET6_ADDRSTRLEN];
+	uint8_t addr[16];
+	const char *port;
+	bool v6 = s[0] == '[';
+	unsigned v;
+
+	if (strcmp(s, "off") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (v6) {
+		const char *end = strchr(s, ']');
+		size_t n = end ? (size_t)(end - s - 1) : 0;
+
+		if (!end || n == 0 || n >= sizeof(a) || end[1] != ':')
+			goto syntax;
+		memcpy(a, s + 1, n);
+		a[n] = '\0';
+		if (inet_pton(AF_INET6, a, addr) != 1)
+			goto syntax;
+		port = end + 2;
+	} else {
+		uint32_t ip;
+
+		port = cfg_parse_ipv4(s, &ip);
+		if (!port || *port++ != ':')
+			goto syntax;
+		ip = htonl(ip);
+		memcpy(addr, &ip, 4);
+	}
+	if (cfg_uint(c, key, port, 1, 65535, false, 0, &v) < 0)
+		return -1;
+	inet_ntop(v6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+	snprintf(out, MGMT_LISTEN_MAX, v6 ? "[%s]:%u" : "%s:%u", a, v);
+	return 0;
+
+syntax:
+	return cfg_fail(c, key, "'%s' is not ADDR:PORT (a.b.c.d:port or [IPv6]:port) or off",
+			cfg_show(show, s));
+}
+
+static int cfg_metrics(const struct cfg_ctx *c, const struct raw_metrics *r,
+		       struct mgmt_config *cfg)
+{
+	return cfg_listen(c, "metrics.listen", r->listen ? r->listen : "127.0.0.1:9477",
+			  cfg->metrics_listen);
+}
+
+static int cfg_health(const struct cfg_ctx *c, const struct raw_health *r, struct mgmt_config *cfg)
+{
+	if (cfg_uint(c, "health.probe_interval_ms", r->probe_interval_ms, 100, 60000, true, 1000,
+		     &cfg->health_probe_interval_ms) < 0 ||
+	    cfg_uint(c, "health.probe_timeout_ms", r->probe_timeout_ms, 10, 60000, false, 1000,
+		     &cfg->health_probe_timeout_ms) < 0 ||
+	    cfg_uint(c, "health.down_after", r->down_after, 1, 100, false, 3,
+		     &cfg->health_down_after) < 0 ||
+	    cfg_uint(c, "health.up_after", r->up_after, 1, 100, false, 2, &cfg->health_up_after) <
+		    0 ||
+	    cfg_uint(c, "health.loss_window", r->loss_window, 4, 1000, false, 20,
+		     &cfg->health_loss_window) < 0 ||
+	    cfg_uint(c, "health.degraded_loss_pct", r->degraded_loss_pct, 1, 100, false, 5,
+		     &cfg->health_degraded_loss_pct) < 0 ||
+	    cfg_uint(c, "health.degraded_rtt_ms", r->degraded_rtt_ms, 1, 60000, true, 0,
+		     &cfg->health_degraded_rtt_ms) < 0)
+		return -1;
+	return 0;
+}
+
 static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, struct mgmt_config *cfg)
 {
 	static const char *const level_names[] = { "err", "warning", "notice", "info", "debug" };
@@ -1686,6 +1977,9 @@ static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, stru
 			return -1;
 		cfg->log_level = levels[k];
 	}
+	if (cfg_control(c, &r->control, cfg) < 0 || cfg_metrics(c, &r->metrics, cfg) < 0 ||
+	    cfg_health(c, &r->health, cfg) < 0)
+		return -1;
 	return 0;
 }
 
@@ -1737,6 +2031,13 @@ int mgmt_config_parse(const char *buf, size_t len, const char *name, struct mgmt
 
 	ret = cfg_convert(&c, raw, cfg);
 	cyaml_free(&cy, &top_schema, raw, 0);
+	if (ret == 0) {
+		/* a safety net: what parses passes the checks of an edit */
+		char why[MGMT_ERR_MAX];
+
+		if (mgmt_config_check(cfg, why) < 0)
+			ret = cfg_fail_at(&c, 1, NULL, "internal error, please report: %s", why);
+	}
 	if (ret < 0) {
 		memset(cfg, 0, sizeof(*cfg));
 		return -1;
@@ -1781,16 +2082,15 @@ static int cfg_key_open(const struct cfg_ctx *c, const char *key, const char *pa
 	return fd;
 }
 
-/* Read peers[i]'s key file: hex text as psk takes it, whitespace around it
- * ignored. */
-static int cfg_read_key(const struct cfg_ctx *c, unsigned i, struct mgmt_peer *p)
+/* Read a key file: hex text as psk takes it, whitespace around it ignored. */
+static int cfg_key_read(const struct cfg_ctx *c, const char *key, const char *path, uint8_t *psk,
+			unsigned *psk_len)
 {
-	char key[64], eb[128], text[CFG_KEY_FILE_MAX + 1];
+	char eb[128], text[CFG_KEY_FILE_MAX + 1];
 	size_t len = 0, a = 0;
 	int fd, rc, e = 0;
 
-	snprintf(key, sizeof(key), "peers[%u].psk_file", i);
-	fd = cfg_key_open(c, key, p->psk_file);
+	fd = cfg_key_open(c, key, path);
 	if (fd < 0)
 		return -1;
 	while (len < sizeof(text)) {
@@ -1806,20 +2106,27 @@ static int cfg_read_key(const struct cfg_ctx *c, unsigned i, struct mgmt_peer *p
 	}
 	close(fd);
 	if (e) {
-		rc = cfg_fail(c, key, "cannot read '%s': %s", p->psk_file,
-			      strerror_r(e, eb, sizeof(eb)));
+		rc = cfg_fail(c, key, "cannot read '%s': %s", path, strerror_r(e, eb, sizeof(eb)));
 	} else if (len > CFG_KEY_FILE_MAX) {
-		rc = cfg_fail(c, key, "'%s' is larger than %d bytes", p->psk_file,
-			      CFG_KEY_FILE_MAX);
+		rc = cfg_fail(c, key, "'%s' is larger than %d bytes", path, CFG_KEY_FILE_MAX);
 	} else {
 		while (len && cfg_is_space(text[len - 1]))
 			len--;
 		while (a < len && cfg_is_space(text[a]))
 			a++;
-		rc = cfg_hex_key(c, key, p->psk_file, text + a, len - a, p->psk, &p->psk_len);
+		rc = cfg_hex_key(c, key, path, text + a, len - a, psk, psk_len);
 	}
 	explicit_bzero(text, sizeof(text));
 	return rc;
+}
+
+/* Read peers[i]'s key file. */
+static int cfg_read_key(const struct cfg_ctx *c, unsigned i, struct mgmt_peer *p)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "peers[%u].psk_file", i);
+	return cfg_key_read(c, key, p->psk_file, p->psk, &p->psk_len);
 }
 
 /* After a parse of buf[0..len): every peer's key file. */
@@ -1930,5 +2237,633 @@ int mgmt_config_port_by_role(const struct mgmt_config *cfg, enum mgmt_port_role 
 	for (unsigned i = 0; i < cfg->n_ports && i < MGMT_PORTS_MAX; i++)
 		if (cfg->ports[i].role == role)
 			return (int)i;
+	return -1;
+}
+
+int mgmt_config_addr_index(const struct mgmt_config *cfg, const char *name)
+{
+	if (!cfg || !name)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_addrs && i < MGMT_ADDRS_MAX; i++)
+		if (strncmp(cfg->addrs[i].name, name, MGMT_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
+int mgmt_config_peer_index(const struct mgmt_config *cfg, const char *name)
+{
+	if (!cfg || !name)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_peers && i < MGMT_PEERS_MAX; i++)
+		if (strncmp(cfg->peers[i].name, name, MGMT_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
+int mgmt_config_rule_index(const struct mgmt_config *cfg, const char *name)
+{
+	if (!cfg || !name)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_rules && i < MGMT_RULES_MAX; i++)
+		if (strncmp(cfg->rules[i].name, name, MGMT_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
+int mgmt_config_path_index(const struct mgmt_peer *peer, const char *name)
+{
+	if (!peer || !name)
+		return -1;
+	for (unsigned i = 0; i < peer->n_paths && i < MGMT_PATHS_MAX; i++)
+		if (strncmp(peer->paths[i].name, name, MGMT_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counter slots                                                            */
+
+/* Lowest slot below @n not in @used, taken; n entries never need more. */
+static uint8_t slot_take(bool *used, unsigned n)
+{
+	for (unsigned s = 0; s < n; s++) {
+		if (!used[s]) {
+			used[s] = true;
+			return (uint8_t)s;
+		}
+	}
+	return 0; /* more entries than slots: mgmt_config_check() refuses that */
+}
+
+static void align_paths(const struct mgmt_peer *old, struct mgmt_peer *p)
+{
+	unsigned n = p->n_paths < MGMT_PATHS_MAX ? p->n_paths : MGMT_PATHS_MAX;
+	bool used[MGMT_PATHS_MAX] = { false }, kept[MGMT_PATHS_MAX] = { false };
+
+	for (unsigned j = 0; old && j < n; j++) {
+		int k = mgmt_config_path_index(old, p->paths[j].name);
+		unsigned s = k >= 0 ? old->paths[k].slot : MGMT_PATHS_MAX;
+
+		if (s < MGMT_PATHS_MAX && !used[s]) {
+			p->paths[j].slot = (uint8_t)s;
+			used[s] = kept[j] = true;
+		}
+	}
+	for (unsigned j = 0; j < n; j++)
+		if (!kept[j])
+			p->paths[j].slot = slot_take(used, MGMT_PATHS_MAX);
+}
+
+void mgmt_config_align(const struct mgmt_config *old, struct mgmt_config *cfg)
+{
+	bool used[MGMT_PEERS_MAX] = { false }, kept[MGMT_PEERS_MAX] = { false };
+	unsigned n;
+
+	if (!cfg)
+		return;
+	n = cfg->n_peers < MGMT_PEERS_MAX ? cfg->n_peers : MGMT_PEERS_MAX;
+	/* first the peers that stay, so that a new one cannot take their slot */
+	for (unsigned i = 0; i < n; i++) {
+		struct mgmt_peer *p = &cfg->peers[i];
+		int k = mgmt_config_peer_index(old, p->name);
+		unsigned s = k >= 0 ? old->peers[k].slot : MGMT_PEERS_MAX;
+
+		if (s < MGMT_PEERS_MAX && !used[s]) {
+			p->slot = (uint8_t)s;
+			used[s] = kept[i] = true;
+			align_paths(&old->peers[k], p);
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (kept[i])
+			continue;
+		cfg->peers[i].slot = slot_take(used, MGMT_PEERS_MAX);
+		align_paths(NULL, &cfg->peers[i]);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checks of a configuration in memory                                      */
+
+/* A name in a fixed array: NUL-terminated within it, and valid. */
+static int chk_name(const struct cfg_ctx *c, const char *key, const char *name)
+{
+	char tmp[MGMT_NAME_MAX];
+
+	if (!memchr(name, '\0', MGMT_NAME_MAX))
+		return cfg_fail(c, key, "too long (at most %d characters)", MGMT_NAME_MAX - 1);
+	return cfg_name(c, key, name, tmp);
+}
+
+/* A stored prefix: a family, a length within it, no bits past it. */
+static int chk_prefix(const struct cfg_ctx *c, const char *key, const struct mgmt_prefix *pf)
+{
+	char text[INET6_ADDRSTRLEN + 8];
+	struct mgmt_prefix net = *pf;
+
+	if (pf->family != AF_INET && pf->family != AF_INET6)
+		return cfg_fail(c, key, "no prefix (family %u: neither IPv4 nor IPv6)", pf->family);
+	if (pf->len > (pf->family == AF_INET ? 32 : 128))
+		return cfg_fail(c, key, "prefix length %u is out of range (0..%u)", pf->len,
+				pf->family == AF_INET ? 32 : 128);
+	if (cfg_prefix_clear(&net)) {
+		mgmt_prefix_format(&net, text, sizeof(text));
+		return cfg_fail(c, key, "has bits set past its length (the prefix is %s)", text);
+	}
+	return 0;
+}
+
+static int chk_range(const struct cfg_ctx *c, const char *key, bool has, uint16_t lo, uint16_t hi)
+{
+	if (has && lo > hi)
+		return cfg_fail(c, key, "'%u-%u' is an empty range (lo-hi with lo <= hi)", lo, hi);
+	return 0;
+}
+
+/* A fixed-size string: NUL-terminated within @size. */
+static int chk_terminated(const struct cfg_ctx *c, const char *key, const char *s, size_t size)
+{
+	if (!memchr(s, '\0', size))
+		return cfg_fail(c, key, "too long (at most %zu characters)", size - 1);
+	return 0;
+}
+
+static int chk_path(const struct cfg_ctx *c, const struct mgmt_config *cfg,
+		    const struct mgmt_peer *p, unsigned j)
+{
+	const struct mgmt_path *q = &p->paths[j];
+	char section[MGMT_NAME_MAX + 16], key[2 * MGMT_NAME_MAX + 16];
+
+	snprintf(section, sizeof(section), "peers.%s.paths", p->name);
+	snprintf(key, sizeof(key), "%s[%u].name", section, j);
+	if (chk_name(c, key, q->name) < 0 ||
+	    cfg_entry_name(c, section, "path", j, q->name, key, p->paths[0].name,
+			   sizeof(p->paths[0])) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "%s.%s", section, q->name);
+	if (q->local >= cfg->n_addrs)
+		return cfg_fail(c, key, "local address index %u: no such address", q->local);
+	if (p->kind == MGMT_PEER_GATEWAY && q->remote_ip == 0)
+		return cfg_fail(c, key, "no remote address (required for a peer of kind gateway)");
+	if (p->kind == MGMT_PEER_MPTCP_SERVER && q->remote_ip != 0)
+		return cfg_not_for(c, key, p->kind,
+				   "a remote address: the destination is the intercepted SYN's");
+	if (q->slot >= MGMT_PATHS_MAX)
+		return cfg_fail(c, key, "counter slot %u is out of range (0..%d)", q->slot,
+				MGMT_PATHS_MAX - 1);
+	for (unsigned k = 0; k < j; k++)
+		if (p->paths[k].slot == q->slot)
+			return cfg_fail(c, key, "counter slot %u is also path %s's", q->slot,
+					p->paths[k].name);
+	return 0;
+}
+
+/* A gateway's key: inline (MGMT_PSK_MIN..MGMT_PSK_MAX bytes) or a file's. */
+static int chk_key(const struct cfg_ctx *c, const char *key, const struct mgmt_peer *p)
+{
+	char file_key[MGMT_NAME_MAX + 48];
+
+	snprintf(file_key, sizeof(file_key), "%s.psk_file", key);
+	if (chk_terminated(c, file_key, p->psk_file, sizeof(p->psk_file)) < 0)
+		return -1;
+	if (p->kind != MGMT_PEER_GATEWAY) {
+		if (p->psk_len || p->psk_file[0])
+			return cfg_not_for(c, key, p->kind, "a key is only for a gateway");
+		return 0;
+	}
+	if (p->psk_len == 0 && !p->psk_file[0])
+		return cfg_fail(c, key, "a gateway needs a pre-shared key (psk or psk_file)");
+	if (p->psk_len && (p->psk_len < MGMT_PSK_MIN || p->psk_len > MGMT_PSK_MAX))
+		return cfg_fail(c, key, "a key of %u bytes is out of range (%d..%d bytes)",
+				p->psk_len, MGMT_PSK_MIN, MGMT_PSK_MAX);
+	return 0;
+}
+
+static int chk_peer(const struct cfg_ctx *c, const struct mgmt_config *cfg, unsigned i)
+{
+	const struct mgmt_peer *p = &cfg->peers[i];
+	char key[MGMT_NAME_MAX + 32], tmp[16];
+
+	snprintf(key, sizeof(key), "peers[%u].name", i);
+	if (chk_name(c, key, p->name) < 0 ||
+	    cfg_entry_name(c, "peers", "peer", i, p->name, key, cfg->peers[0].name,
+			   sizeof(cfg->peers[0])) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "peers.%s", p->name);
+	if ((unsigned)p->kind > MGMT_PEER_MPTCP_CLIENTS)
+		return cfg_fail(c, key, "kind %u: no such kind", (unsigned)p->kind);
+	if (p->slot >= MGMT_PEERS_MAX)
+		return cfg_fail(c, key, "counter slot %u is out of range (0..%d)", p->slot,
+				MGMT_PEERS_MAX - 1);
+	for (unsigned k = 0; k < i; k++)
+		if (cfg->peers[k].slot == p->slot)
+			return cfg_fail(c, key, "counter slot %u is also peer %s's", p->slot,
+					cfg->peers[k].name);
+	if (p->kind == MGMT_PEER_GATEWAY && p->port == 0)
+		return cfg_fail(c, key, "port 0: a gateway's proxy port is 1..65535");
+	if (chk_key(c, key, p) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "peers.%s.scheduler", p->name);
+	if (chk_terminated(c, key, p->scheduler, sizeof(p->scheduler)) < 0 ||
+	    cfg_scheduler(c, key, p->scheduler[0] ? p->scheduler : NULL, true, tmp) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "peers.%s.cc", p->name);
+	if (chk_terminated(c, key, p->cc, sizeof(p->cc)) < 0 ||
+	    cfg_cc(c, key, p->cc[0] ? p->cc : NULL, true, tmp) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "peers.%s.paths", p->name);
+	if (cfg_paths_count(c, key, p->kind, p->n_paths) < 0)
+		return -1;
+	for (unsigned j = 0; j < p->n_paths; j++)
+		if (chk_path(c, cfg, p, j) < 0)
+			return -1;
+	if (p->kind != MGMT_PEER_MPTCP_CLIENTS)
+		return 0;
+	snprintf(key, sizeof(key), "peers.%s.listen", p->name);
+	if (p->listen_port == 0)
+		return cfg_fail(c, key, "0 is out of range (1..65535)");
+	if (cfg_listen_free(c, key, cfg, i, p->listen_port) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "peers.%s.backend", p->name);
+	if (p->backend_port == 0)
+		return cfg_fail(c, key, "port 0 is out of range (1..65535)");
+	return 0;
+}
+
+static int chk_rule(const struct cfg_ctx *c, const struct mgmt_config *cfg, unsigned i)
+{
+	const struct mgmt_rule *u = &cfg->rules[i];
+	char key[MGMT_NAME_MAX + 32];
+
+	snprintf(key, sizeof(key), "rules[%u].name", i);
+	if (chk_name(c, key, u->name) < 0 ||
+	    cfg_entry_name(c, "rules", "rule", i, u->name, key, cfg->rules[0].name,
+			   sizeof(cfg->rules[0])) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "rules.%s.dst", u->name);
+	if (chk_prefix(c, key, &u->dst) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "rules.%s.src", u->name);
+	if (u->src.family != 0) {
+		if (chk_prefix(c, key, &u->src) < 0)
+			return -1;
+		if (u->src.family != u->dst.family)
+			return cfg_fail(
+				c, key, "an IPv%d prefix, but dst is IPv%d (one family in a rule)",
+				u->src.family == AF_INET ? 4 : 6, u->dst.family == AF_INET ? 4 : 6);
+	}
+	snprintf(key, sizeof(key), "rules.%s.dport", u->name);
+	if (chk_range(c, key, u->has_dport, u->dport_lo, u->dport_hi) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "rules.%s.sport", u->name);
+	if (chk_range(c, key, u->has_sport, u->sport_lo, u->sport_hi) < 0)
+		return -1;
+	snprintf(key, sizeof(key), "rules.%s", u->name);
+	if ((unsigned)u->action > MGMT_RULE_DENY)
+		return cfg_fail(c, key, "action %u: no such action", (unsigned)u->action);
+	if (u->action != MGMT_RULE_INTERCEPT)
+		return 0;
+	if (u->peer >= cfg->n_peers)
+		return cfg_fail(c, key, "peer index %u: no such peer", u->peer);
+	return cfg_intercept_to(c, key, &cfg->peers[u->peer]);
+}
+
+/* A list's count within its limit. */
+static int chk_count(const struct cfg_ctx *c, const char *key, unsigned n, unsigned max)
+{
+	if (n > max)
+		return cfg_fail(c, key, "too many entries (%u, at most %u)", n, max);
+	return 0;
+}
+
+int mgmt_config_check(const struct mgmt_config *cfg, char *err)
+{
+	char local[MGMT_ERR_MAX], key[32];
+	struct cfg_ctx c = { .err = err ? err : local };
+
+	c.err[0] = '\0';
+	if (!cfg)
+		return cfg_fail(&c, NULL, "no configuration");
+	if (chk_count(&c, "ports", cfg->n_ports, MGMT_PORTS_MAX) < 0 ||
+	    chk_count(&c, "addresses", cfg->n_addrs, MGMT_ADDRS_MAX) < 0 ||
+	    chk_count(&c, "services", cfg->n_services, MGMT_SERVICES_MAX) < 0 ||
+	    chk_count(&c, "peers", cfg->n_peers, MGMT_PEERS_MAX) < 0 ||
+	    chk_count(&c, "rules", cfg->n_rules, MGMT_RULES_MAX) < 0 ||
+	    chk_count(&c, "served", cfg->n_served, MGMT_PREFIXES_MAX) < 0)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_peers; i++)
+		if (chk_peer(&c, cfg, i) < 0)
+			return -1;
+	for (unsigned i = 0; i < cfg->n_rules; i++)
+		if (chk_rule(&c, cfg, i) < 0)
+			return -1;
+	for (unsigned i = 0; i < cfg->n_served; i++) {
+		snprintf(key, sizeof(key), "served[%u]", i);
+		if (chk_prefix(&c, key, &cfg->served[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* What a reload may change                                                 */
+
+#define RESTART "; a restart is needed"
+
+__attribute__((format(printf, 2, 3))) static int rl_fail(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, MGMT_ERR_MAX, fmt, ap);
+	va_end(ap);
+	cfg_sanitize(err);
+	return -1;
+}
+
+static int rl_uint(char *err, const char *key, unsigned a, unsigned b)
+{
+	if (a == b)
+		return 0;
+	return rl_fail(err, "%s: changed from %u to %u" RESTART, key, a, b);
+}
+
+static int rl_bool(char *err, const char *key, bool a, bool b)
+{
+	if (a == b)
+		return 0;
+	return rl_fail(err, "%s: changed from %s to %s" RESTART, key, a ? "true" : "false",
+		       b ? "true" : "false");
+}
+
+static int rl_str(char *err, const char *key, const char *a, const char *b, size_t size,
+		  const char *empty)
+{
+	if (strncmp(a, b, size) == 0)
+		return 0;
+	return rl_fail(err, "%s: changed from '%.*s' to '%.*s'" RESTART, key, (int)size,
+		       *a ? a : empty, (int)size, *b ? b : empty);
+}
+
+static int rl_id(char *err, const char *key, int64_t a, int64_t b)
+{
+	char sa[24] = "unset", sb[24] = "unset";
+
+	if (a == b)
+		return 0;
+	if (a >= 0)
+		snprintf(sa, sizeof(sa), "%lld", (long long)a);
+	if (b >= 0)
+		snprintf(sb, sizeof(sb), "%lld", (long long)b);
+	return rl_fail(err, "%s: changed from %s to %s" RESTART, key, sa, sb);
+}
+
+static bool port_same(const struct mgmt_port *a, const struct mgmt_port *b)
+{
+	return strncmp(a->name, b->name, MGMT_NAME_MAX) == 0 &&
+	       strncmp(a->devargs, b->devargs, MGMT_DEVARGS_MAX) == 0 && a->role == b->role &&
+	       a->mtu == b->mtu && a->rx_desc == b->rx_desc && a->tx_desc == b->tx_desc;
+}
+
+static bool addr_same(const struct mgmt_addr *a, const struct mgmt_addr *b)
+{
+	return strncmp(a->name, b->name, MGMT_NAME_MAX) == 0 && a->port == b->port &&
+	       a->ip == b->ip && a->prefix_len == b->prefix_len &&
+	       a->has_gateway == b->has_gateway && a->gateway == b->gateway;
+}
+
+static bool service_same(const struct mgmt_service *a, const struct mgmt_service *b)
+{
+	return strncmp(a->name, b->name, MGMT_NAME_MAX) == 0 && a->kind == b->kind &&
+	       a->listen_port == b->listen_port && a->connect_ip == b->connect_ip &&
+	       a->connect_port == b->connect_port && a->from_addr == b->from_addr &&
+	       a->connections == b->connections && a->bytes == b->bytes && a->sndbuf == b->sndbuf &&
+	       a->rcvbuf == b->rcvbuf && strncmp(a->cc, b->cc, sizeof(a->cc)) == 0 &&
+	       strncmp(a->scheduler, b->scheduler, sizeof(a->scheduler)) == 0 &&
+	       a->mptcp == b->mptcp;
+}
+
+/* What is set up once, at start: the EAL, ports, addresses, services. */
+static int rl_lists(const struct mgmt_config *old, const struct mgmt_config *cfg, char *err)
+{
+	bool same = old->eal_argc == cfg->eal_argc;
+
+	for (unsigned i = 0; same && i < cfg->eal_argc && i < MGMT_EAL_ARGS_MAX; i++)
+		same = strncmp(old->eal_args[i], cfg->eal_args[i], MGMT_EAL_ARG_LEN) == 0;
+	if (!same)
+		return rl_fail(err, "eal.args: changed" RESTART);
+	same = old->n_ports == cfg->n_ports;
+	for (unsigned i = 0; same && i < cfg->n_ports && i < MGMT_PORTS_MAX; i++)
+		same = port_same(&old->ports[i], &cfg->ports[i]);
+	if (!same)
+		return rl_fail(err, "ports: changed" RESTART);
+	same = old->n_addrs == cfg->n_addrs;
+	for (unsigned i = 0; same && i < cfg->n_addrs && i < MGMT_ADDRS_MAX; i++)
+		same = addr_same(&old->addrs[i], &cfg->addrs[i]);
+	if (!same)
+		return rl_fail(err, "addresses: changed" RESTART);
+	same = old->n_services == cfg->n_services;
+	for (unsigned i = 0; same && i < cfg->n_services && i < MGMT_SERVICES_MAX; i++)
+		same = service_same(&old->services[i], &cfg->services[i]);
+	if (!same)
+		return rl_fail(err, "services: changed" RESTART);
+	return 0;
+}
+
+static int rl_scalars(const struct mgmt_config *old, const struct mgmt_config *cfg, char *err)
+{
+	if (rl_uint(err, "workers.count", old->workers, cfg->workers) < 0 ||
+	    rl_uint(err, "workers.idle_sleep_us", old->idle_sleep_us, cfg->idle_sleep_us) < 0 ||
+	    rl_uint(err, "workers.burst", old->burst, cfg->burst) < 0 ||
+	    rl_uint(err, "mempool.mbufs", old->mbufs, cfg->mbufs) < 0 ||
+	    rl_uint(err, "mempool.cache", old->mbuf_cache, cfg->mbuf_cache) < 0 ||
+	    rl_uint(err, "arp.timeout_s", old->arp_timeout_s, cfg->arp_timeout_s) < 0 ||
+	    rl_uint(err, "arp.entries", old->arp_entries, cfg->arp_entries) < 0 ||
+	    rl_uint(err, "tcp.max_connections", old->tcp_max_conns, cfg->tcp_max_conns) < 0 ||
+	    rl_uint(err, "tcp.max_half_open", old->tcp_max_half_open, cfg->tcp_max_half_open) < 0 ||
+	    rl_bool(err, "tcp.syncookies", old->tcp_syncookies, cfg->tcp_syncookies) < 0 ||
+	    rl_uint(err, "proxy.port", old->proxy_port, cfg->proxy_port) < 0 ||
+	    rl_str(err, "control.socket", old->ctl_socket, cfg->ctl_socket, MGMT_SOCKET_MAX, "") <
+		    0 ||
+	    rl_id(err, "control.owner", old->ctl_owner, cfg->ctl_owner) < 0 ||
+	    rl_id(err, "control.group", old->ctl_group, cfg->ctl_group) < 0)
+		return -1;
+	if (old->ctl_mode != cfg->ctl_mode)
+		return rl_fail(err, "control.mode: changed from %04o to %04o" RESTART,
+			       old->ctl_mode, cfg->ctl_mode);
+	return rl_str(err, "metrics.listen", old->metrics_listen, cfg->metrics_listen,
+		      MGMT_LISTEN_MAX, "off");
+}
+
+/* An mptcp-clients peer's listener is opened at start and stays as it is. */
+static int rl_clients(const struct mgmt_config *old, const struct mgmt_config *cfg, char *err)
+{
+	char a[24], b[24];
+
+	for (unsigned i = 0; i < old->n_peers && i < MGMT_PEERS_MAX; i++) {
+		const struct mgmt_peer *o = &old->peers[i], *p;
+		int k;
+
+		if (o->kind != MGMT_PEER_MPTCP_CLIENTS)
+			continue;
+		k = mgmt_config_peer_index(cfg, o->name);
+		p = k >= 0 ? &cfg->peers[k] : NULL;
+		if (!p || p->kind != MGMT_PEER_MPTCP_CLIENTS)
+			return rl_fail(err,
+				       "peers.%.*s: an mptcp-clients peer %s (its listener was "
+				       "opened at start)" RESTART,
+				       MGMT_NAME_MAX, o->name, p ? "changes kind" : "goes");
+		if (o->listen_port != p->listen_port)
+			return rl_fail(err, "peers.%.*s.listen: changed from %u to %u" RESTART,
+				       MGMT_NAME_MAX, o->name, o->listen_port, p->listen_port);
+		if (o->backend_ip != p->backend_ip || o->backend_port != p->backend_port) {
+			inet_ntop(AF_INET, &o->backend_ip, a, sizeof(a));
+			inet_ntop(AF_INET, &p->backend_ip, b, sizeof(b));
+			return rl_fail(
+				err, "peers.%.*s.backend: changed from %s:%u to %s:%u" RESTART,
+				MGMT_NAME_MAX, o->name, a, o->backend_port, b, p->backend_port);
+		}
+	}
+	for (unsigned i = 0; i < cfg->n_peers && i < MGMT_PEERS_MAX; i++) {
+		const struct mgmt_peer *p = &cfg->peers[i];
+		int k = mgmt_config_peer_index(old, p->name);
+
+		if (p->kind == MGMT_PEER_MPTCP_CLIENTS &&
+		    (k < 0 || old->peers[k].kind != MGMT_PEER_MPTCP_CLIENTS))
+			return rl_fail(err,
+				       "peers.%.*s: a new mptcp-clients peer (its listener is "
+				       "opened at start)" RESTART,
+				       MGMT_NAME_MAX, p->name);
+	}
+	return 0;
+}
+
+int mgmt_config_reloadable(const struct mgmt_config *old, const struct mgmt_config *cfg, char *err)
+{
+	char local[MGMT_ERR_MAX];
+	bool was, is;
+
+	if (!err)
+		err = local;
+	err[0] = '\0';
+	if (!old || !cfg)
+		return rl_fail(err, "no configuration");
+	if (rl_lists(old, cfg, err) < 0 || rl_scalars(old, cfg, err) < 0)
+		return -1;
+	/* the proxy's parts are made at start, or not at all */
+	was = old->n_peers + old->n_rules + old->n_served != 0;
+	is = cfg->n_peers + cfg->n_rules + cfg->n_served != 0;
+	if (!was && is)
+		return rl_fail(err, "peers/rules/served: the proxy was off at start" RESTART);
+	if (was && !is)
+		return rl_fail(err, "peers/rules/served: the proxy was on at start and would be "
+				    "off" RESTART);
+	/* the far side's listener on proxy.port too */
+	if (old->n_served == 0 && cfg->n_served != 0)
+		return rl_fail(err, "served: none at start, so no listener on proxy.port" RESTART);
+	return rl_clients(old, cfg, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Values from strings, names of values                                     */
+
+int mgmt_prefix_parse(const char *s, struct mgmt_prefix *out, char *err)
+{
+	char local[MGMT_ERR_MAX];
+	struct cfg_ctx c = { .err = err ? err : local };
+
+	c.err[0] = '\0';
+	if (!s || !out)
+		return cfg_fail(&c, NULL, "no value");
+	return cfg_prefix(&c, NULL, s, out);
+}
+
+int mgmt_port_range_parse(const char *s, uint16_t *lo, uint16_t *hi, char *err)
+{
+	char local[MGMT_ERR_MAX];
+	struct cfg_ctx c = { .err = err ? err : local };
+	uint16_t l, h;
+	bool has;
+
+	c.err[0] = '\0';
+	if (!s || !lo || !hi)
+		return cfg_fail(&c, NULL, "no value");
+	if (cfg_port_range(&c, NULL, s, &has, &l, &h) < 0)
+		return -1;
+	*lo = l;
+	*hi = h;
+	return 0;
+}
+
+int mgmt_ipv4_parse(const char *s, uint32_t *ip, char *err)
+{
+	char local[MGMT_ERR_MAX];
+	struct cfg_ctx c = { .err = err ? err : local };
+	uint32_t v;
+
+	c.err[0] = '\0';
+	if (!s || !ip)
+		return cfg_fail(&c, NULL, "no value");
+	if (cfg_ipv4(&c, NULL, s, &v) < 0)
+		return -1;
+	*ip = htonl(v);
+	return 0;
+}
+
+int mgmt_config_read_psk_file(const char *path, uint8_t *psk, unsigned *len, char *err)
+{
+	char local[MGMT_ERR_MAX];
+	struct cfg_ctx c = { .err = err ? err : local };
+
+	c.err[0] = '\0';
+	if (!path || !*path || !psk || !len)
+		return cfg_fail(&c, NULL, "no key file given");
+	return cfg_key_read(&c, NULL, path, psk, len);
+}
+
+void mgmt_prefix_format(const struct mgmt_prefix *p, char *out, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!out || n == 0)
+		return;
+	if (!p || p->family == 0)
+		snprintf(out, n, "any");
+	else if ((p->family != AF_INET && p->family != AF_INET6) ||
+		 !inet_ntop(p->family, p->addr, a, sizeof(a)))
+		snprintf(out, n, "invalid");
+	else
+		snprintf(out, n, "%s/%u", a, p->len);
+}
+
+const char *mgmt_peer_kind_name(enum mgmt_peer_kind kind)
+{
+	return (unsigned)kind < CFG_COUNT(peer_kind_names) ? peer_kind_names[kind] : NULL;
+}
+
+int mgmt_peer_kind_parse(const char *s, enum mgmt_peer_kind *kind)
+{
+	for (unsigned i = 0; s && kind && i < CFG_COUNT(peer_kind_names); i++) {
+		if (strcmp(s, peer_kind_names[i]) == 0) {
+			*kind = (enum mgmt_peer_kind)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *mgmt_rule_action_name(enum mgmt_rule_action action)
+{
+	return (unsigned)action < CFG_COUNT(rule_action_names) ? rule_action_names[action] : NULL;
+}
+
+int mgmt_rule_action_parse(const char *s, enum mgmt_rule_action *action)
+{
+	for (unsigned i = 0; s && action && i < CFG_COUNT(rule_action_names); i++) {
+		if (strcmp(s, rule_action_names[i]) == 0) {
+			*action = (enum mgmt_rule_action)i;
+			return 0;
+		}
+	}
 	return -1;
 }

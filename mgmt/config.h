@@ -31,6 +31,8 @@
 #define MGMT_PSK_MIN 16 /**< pre-shared key bytes */
 #define MGMT_PSK_MAX 64
 #define MGMT_FILE_MAX 256 /**< a file path, incl. NUL */
+#define MGMT_SOCKET_MAX 108 /**< a unix socket's path, incl. NUL (sun_path) */
+#define MGMT_LISTEN_MAX 64 /**< "ADDR:PORT" of a listener, incl. NUL */
 
 enum mgmt_port_role {
 	MGMT_PORT_INSIDE, /**< towards the hosts the box serves */
@@ -104,6 +106,9 @@ enum mgmt_peer_kind {
 /** One WAN path to a peer: from one of our addresses to one of its. */
 struct mgmt_path {
 	char name[MGMT_NAME_MAX];
+	/** Index of the path's counters in its peer's, stable across reloads
+	 *  (mgmt_config_align()); < MGMT_PATHS_MAX, unique within the peer. */
+	uint8_t slot;
 	uint16_t local; /**< index into mgmt_config.addrs */
 	uint32_t remote_ip; /**< network order; 0 for mptcp-server (the destination) */
 	bool backup; /**< carries data only when no regular path works */
@@ -111,6 +116,9 @@ struct mgmt_path {
 
 struct mgmt_peer {
 	char name[MGMT_NAME_MAX];
+	/** Index of the peer's counters, stable across reloads
+	 *  (mgmt_config_align()); < MGMT_PEERS_MAX, unique. */
+	uint8_t slot;
 	enum mgmt_peer_kind kind;
 	/** Paths; the first carries the initial subflow, the others join. */
 	struct mgmt_path paths[MGMT_PATHS_MAX];
@@ -197,10 +205,33 @@ struct mgmt_config {
 
 	/* log: */
 	int log_level; /**< syslog level (LOG_ERR..LOG_DEBUG); default LOG_INFO */
+
+	/* control: the management socket (docs/control.md) */
+	char ctl_socket[MGMT_SOCKET_MAX]; /**< absolute path; default "/run/mpgwd.sock" */
+	int64_t ctl_owner; /**< uid; -1: unset (the daemon's own) */
+	int64_t ctl_group; /**< gid; -1: unset (the daemon's own) */
+	unsigned ctl_mode; /**< permission bits, never any for others; default 0660 */
+
+	/* metrics: */
+	/** "a.b.c.d:port" or "[v6]:port" in one spelling (inet_ntop()'s, the
+	 *  port without leading zeros); "": off; default "127.0.0.1:9477" */
+	char metrics_listen[MGMT_LISTEN_MAX];
+
+	/* health: path probes */
+	unsigned health_probe_interval_ms; /**< 0: no probes; else 100..60000; default 1000 */
+	unsigned health_probe_timeout_ms; /**< 10..60000; default 1000 */
+	unsigned health_down_after; /**< lost probes in a row: down; 1..100, default 3 */
+	unsigned health_up_after; /**< answered probes in a row: up again; 1..100, default 2 */
+	unsigned health_loss_window; /**< probes loss is measured over; 4..1000, default 20 */
+	unsigned health_degraded_loss_pct; /**< loss making a path degraded; 1..100, default 5 */
+	unsigned health_degraded_rtt_ms; /**< RTT that does; 0: off, else 1..60000; default 0 */
 };
 
 /**
  * Parse and validate a configuration held in memory (fuzzable entry point).
+ * Nothing else is read but the user and group databases, for
+ * control.owner and control.group given by name. Peers and paths get
+ * slot = index.
  *
  * @param buf, len  YAML text (need not be NUL-terminated)
  * @param name      file name used in error messages
@@ -226,5 +257,92 @@ int mgmt_config_port_index(const struct mgmt_config *cfg, const char *name);
 
 /** First port with this role, or -1. */
 int mgmt_config_port_by_role(const struct mgmt_config *cfg, enum mgmt_port_role role);
+
+/** Index of the address, peer or rule with this name, or -1. */
+int mgmt_config_addr_index(const struct mgmt_config *cfg, const char *name);
+int mgmt_config_peer_index(const struct mgmt_config *cfg, const char *name);
+int mgmt_config_rule_index(const struct mgmt_config *cfg, const char *name);
+
+/** Index of the peer's path with this name, or -1. */
+int mgmt_config_path_index(const struct mgmt_peer *peer, const char *name);
+
+/**
+ * Give @p cfg the counter slots of @p old, the configuration running: a
+ * peer of cfg named as one of old takes its slot, and each of its paths
+ * named as one of that peer's takes that path's slot; the other peers and
+ * paths take the lowest slots left. Nothing is reordered. A slot freed by a
+ * removed (or renamed) peer or path may so go to a new one: the data plane
+ * clears a slot's counters when the name in it changes. @p old NULL: slots
+ * are given as to new entries. Call it after every edit, before
+ * mgmt_config_check().
+ */
+void mgmt_config_align(const struct mgmt_config *old, struct mgmt_config *cfg);
+
+/**
+ * May the running configuration @p old become @p cfg without a restart?
+ * Only peers, rules, served, proxy.max_connections, proxy.buffer,
+ * proxy.connect_timeout_ms, proxy.idle_timeout_s, health.* and log.level
+ * may change (docs/config.md, "Reload"), and with limits: the proxy cannot
+ * be turned on or off, nor the far side's listener (served from none to
+ * some), and mptcp-clients peers (whose listeners are opened at start) may
+ * be neither added, removed, nor given another listen or backend.
+ *
+ * @param err  on -1, the first key that needs a restart, e.g.
+ *             "proxy.port: changed from 6543 to 7000; a restart is needed"
+ *             (size MGMT_ERR_MAX; may be NULL)
+ * @return 0 if it may, else -1
+ */
+int mgmt_config_reloadable(const struct mgmt_config *old, const struct mgmt_config *cfg, char *err);
+
+/**
+ * The semantic checks of a configuration built in memory (the control
+ * socket's edits): names valid and unique, counts within their limits,
+ * indexes that name an entry, gateways with a key, prefixes without host
+ * bits, port ranges lo <= hi, counter slots unique. mgmt_config_parse()
+ * makes its own checks, with lines; what it returns always passes this.
+ *
+ * @param err  on -1, "THING: reason" naming the entry by name, e.g.
+ *             "peers.gwb.paths.p3: local address index 9: no such address"
+ *             (size MGMT_ERR_MAX; may be NULL)
+ * @return 0, or -1
+ */
+int mgmt_config_check(const struct mgmt_config *cfg, char *err);
+
+/*
+ * Values from strings, for the control socket's commands: the loader's own
+ * checks, and its reasons without "FILE:LINE: KEY: " (err of size
+ * MGMT_ERR_MAX; may be NULL). Each returns 0, or -1 leaving @p out as it was.
+ */
+
+/** "address/len" or a bare address (a host), IPv4 or IPv6; no host bits. */
+int mgmt_prefix_parse(const char *s, struct mgmt_prefix *out, char *err);
+
+/** "80" or "8000-8080" (lo <= hi), 0..65535, host order. */
+int mgmt_port_range_parse(const char *s, uint16_t *lo, uint16_t *hi, char *err);
+
+/** A dotted quad without leading zeros; @p ip in network order. */
+int mgmt_ipv4_parse(const char *s, uint32_t *ip, char *err);
+
+/**
+ * Read a pre-shared key file as `psk_file` is: a regular file others may
+ * not read, holding 32..128 hex digits (whitespace around them ignored).
+ * @param psk  MGMT_PSK_MAX bytes
+ */
+int mgmt_config_read_psk_file(const char *path, uint8_t *psk, unsigned *len, char *err);
+
+/** A prefix as written: "198.18.2.0/24", "2001:db8::/32"; "any" for family 0. */
+void mgmt_prefix_format(const struct mgmt_prefix *p, char *out, size_t n);
+
+/** "gateway", "mptcp-server", "mptcp-clients"; NULL for another value. */
+const char *mgmt_peer_kind_name(enum mgmt_peer_kind kind);
+
+/** The kind so named; 0, or -1 for an unknown name. */
+int mgmt_peer_kind_parse(const char *s, enum mgmt_peer_kind *kind);
+
+/** "intercept", "passthrough", "deny"; NULL for another value. */
+const char *mgmt_rule_action_name(enum mgmt_rule_action action);
+
+/** The action so named; 0, or -1 for an unknown name. */
+int mgmt_rule_action_parse(const char *s, enum mgmt_rule_action *action);
 
 #endif

@@ -9,7 +9,10 @@
  *    printable line, LINE a line the input has;
  *  - on success: err empty and every rule config.h and the schema promise
  *    (ranges, names, roles, address/port/service consistency), and a round
- *    trip: the configuration written back as YAML parses to the same bytes.
+ *    trip: the configuration written back as YAML parses to the same bytes;
+ *    and what the control socket relies on: mgmt_config_check() passes, the
+ *    configuration may reload as itself, mgmt_config_align() follows names,
+ *    rule prefixes and ports format and parse back the same.
  *    (A new configuration key must be added to write_yaml(), or the round
  *    trip fails: that is the point.)
  */
@@ -318,6 +321,25 @@ static void write_yaml(const struct mgmt_config *c, struct out *o)
 	emit(o, "mempool: {mbufs: %u, cache: %u}\n", c->mbufs, c->mbuf_cache);
 	emit(o, "arp: {timeout_s: %u, entries: %u}\n", c->arp_timeout_s, c->arp_entries);
 	emit(o, "log: {level: %s}\n", level_name(c->log_level));
+	emit(o, "control:\n  socket: ");
+	emit_str(o, c->ctl_socket);
+	emit(o, "\n  mode: \"%04o\"\n", c->ctl_mode);
+	if (c->ctl_owner >= 0)
+		emit(o, "  owner: %lld\n", (long long)c->ctl_owner);
+	if (c->ctl_group >= 0)
+		emit(o, "  group: \"%lld\"\n", (long long)c->ctl_group);
+	emit(o, "metrics: {listen: ");
+	if (c->metrics_listen[0])
+		emit_str(o, c->metrics_listen);
+	else
+		emit(o, "off");
+	emit(o,
+	     "}\nhealth:\n  probe_interval_ms: %u\n  probe_timeout_ms: %u\n  down_after: %u\n"
+	     "  up_after: %u\n  loss_window: %u\n  degraded_loss_pct: %u\n"
+	     "  degraded_rtt_ms: %u\n",
+	     c->health_probe_interval_ms, c->health_probe_timeout_ms, c->health_down_after,
+	     c->health_up_after, c->health_loss_window, c->health_degraded_loss_pct,
+	     c->health_degraded_rtt_ms);
 }
 
 /* ---- checks ---------------------------------------------------------------- */
@@ -444,6 +466,89 @@ static void check_proxy(const struct mgmt_config *c)
 	FUZZ_CHECK(c->proxy_idle_timeout_s <= 604800, "idle_timeout_s %u", c->proxy_idle_timeout_s);
 }
 
+/* The management plane's sections. */
+static void check_mgmt(const struct mgmt_config *c)
+{
+	size_t n = strnlen(c->ctl_socket, sizeof(c->ctl_socket));
+
+	FUZZ_CHECK(printable_string(c->ctl_socket, sizeof(c->ctl_socket)) && n > 0 &&
+			   c->ctl_socket[0] == '/',
+		   "control.socket '%.*s'", (int)n, c->ctl_socket);
+	FUZZ_CHECK(c->ctl_owner >= -1 && c->ctl_owner < 0xffffffffll, "owner %lld",
+		   (long long)c->ctl_owner);
+	FUZZ_CHECK(c->ctl_group >= -1 && c->ctl_group < 0xffffffffll, "group %lld",
+		   (long long)c->ctl_group);
+	FUZZ_CHECK(c->ctl_mode <= 0777 && (c->ctl_mode & 07) == 0, "mode %o", c->ctl_mode);
+	FUZZ_CHECK(printable_string(c->metrics_listen, sizeof(c->metrics_listen)),
+		   "metrics.listen");
+	FUZZ_CHECK(c->health_probe_interval_ms == 0 || (c->health_probe_interval_ms >= 100 &&
+							c->health_probe_interval_ms <= 60000),
+		   "probe_interval_ms %u", c->health_probe_interval_ms);
+	FUZZ_CHECK(c->health_probe_timeout_ms >= 10 && c->health_probe_timeout_ms <= 60000,
+		   "probe_timeout_ms %u", c->health_probe_timeout_ms);
+	FUZZ_CHECK(c->health_down_after >= 1 && c->health_down_after <= 100, "down_after %u",
+		   c->health_down_after);
+	FUZZ_CHECK(c->health_up_after >= 1 && c->health_up_after <= 100, "up_after %u",
+		   c->health_up_after);
+	FUZZ_CHECK(c->health_loss_window >= 4 && c->health_loss_window <= 1000, "loss_window %u",
+		   c->health_loss_window);
+	FUZZ_CHECK(c->health_degraded_loss_pct >= 1 && c->health_degraded_loss_pct <= 100,
+		   "degraded_loss_pct %u", c->health_degraded_loss_pct);
+	FUZZ_CHECK(c->health_degraded_rtt_ms <= 60000, "degraded_rtt_ms %u",
+		   c->health_degraded_rtt_ms);
+}
+
+/* What the control socket's handlers rely on, on a parsed configuration. */
+static void check_edit_api(const struct mgmt_config *c)
+{
+	static struct mgmt_config moved;
+	char err[MGMT_ERR_MAX], text[64];
+	unsigned n = c->n_peers;
+
+	FUZZ_CHECK(mgmt_config_check(c, err) == 0, "a parsed configuration fails the check: %s",
+		   err);
+	FUZZ_CHECK(mgmt_config_reloadable(c, c, err) == 0, "not reloadable as itself: %s", err);
+	for (unsigned i = 0; i < n; i++) {
+		FUZZ_CHECK(c->peers[i].slot == i, "peer %u slot %u", i, c->peers[i].slot);
+		FUZZ_CHECK(mgmt_config_peer_index(c, c->peers[i].name) == (int)i, "peer index %u",
+			   i);
+		for (unsigned j = 0; j < c->peers[i].n_paths; j++)
+			FUZZ_CHECK(c->peers[i].paths[j].slot == j &&
+					   mgmt_config_path_index(&c->peers[i],
+								  c->peers[i].paths[j].name) ==
+						   (int)j,
+				   "peer %u path %u slot", i, j);
+	}
+	/* the peers in reverse order: each keeps its slot under align */
+	moved = *c;
+	for (unsigned i = 0; i < n; i++)
+		moved.peers[i] = c->peers[n - 1 - i];
+	for (unsigned i = 0; i < n; i++)
+		moved.peers[i].slot = (uint8_t)(7 - i % 8);
+	mgmt_config_align(c, &moved);
+	for (unsigned i = 0; i < n; i++)
+		FUZZ_CHECK(moved.peers[i].slot == n - 1 - i, "aligned slot of peer %u: %u", i,
+			   moved.peers[i].slot);
+	for (unsigned i = 0; i < c->n_rules; i++) {
+		const struct mgmt_rule *r = &c->rules[i];
+		struct mgmt_prefix pf;
+		uint16_t lo, hi;
+
+		FUZZ_CHECK(mgmt_config_rule_index(c, r->name) == (int)i, "rule index %u", i);
+		mgmt_prefix_format(&r->dst, text, sizeof(text));
+		FUZZ_CHECK(mgmt_prefix_parse(text, &pf, err) == 0 &&
+				   memcmp(&pf, &r->dst, sizeof(pf)) == 0,
+			   "rule %u: dst '%s' parsed back differs", i, text);
+		if (r->has_dport) {
+			snprintf(text, sizeof(text), "%u-%u", r->dport_lo, r->dport_hi);
+			FUZZ_CHECK(mgmt_port_range_parse(text, &lo, &hi, err) == 0 &&
+					   lo == r->dport_lo && hi == r->dport_hi,
+				   "rule %u: dport '%s'", i, text);
+		}
+		FUZZ_CHECK(mgmt_rule_action_name(r->action) != NULL, "rule %u action", i);
+	}
+}
+
 static void check_good(const struct mgmt_config *c)
 {
 	int first[3] = { -1, -1, -1 };
@@ -564,6 +669,8 @@ static void check_good(const struct mgmt_config *c)
 		   c->arp_timeout_s);
 	FUZZ_CHECK(pow2_in(c->arp_entries, 16, 65536), "arp entries %u", c->arp_entries);
 	FUZZ_CHECK(level_name(c->log_level) != NULL, "log level %d", c->log_level);
+	check_mgmt(c);
+	check_edit_api(c);
 }
 
 /* Lines a message may name: 1 + every byte that may end a line (LF, CR, and
@@ -587,6 +694,7 @@ static void check_bad(const uint8_t *data, size_t size, const struct mgmt_config
 	size_t digits;
 
 	FUZZ_CHECK(all_zero(c, sizeof(*c)), "cfg not zeroed on failure (%s)", err);
+	FUZZ_CHECK(!strstr(err, "internal error"), "the parse's safety net fired: %s", err);
 	FUZZ_CHECK(printable_string(err, MGMT_ERR_MAX), "err not one printable line");
 	FUZZ_CHECK(strncmp(err, NAME ":", strlen(NAME ":")) == 0, "err '%s'", err);
 	digits = strspn(p, "0123456789");

@@ -403,7 +403,8 @@ static bool find_example(char *out, size_t size)
 	return false;
 }
 
-/* The example's commented-out proxy sections, uncommented, parse too. */
+/* The example's commented-out sections (the proxy's, the management
+ * plane's), uncommented, parse too. */
 static void check_example_proxy(const char *path)
 {
 	static struct mgmt_config c;
@@ -418,7 +419,9 @@ static void check_example_proxy(const char *path)
 	while (fgets(line, sizeof(line), f)) {
 		const char *l = line;
 
-		on = (on || strncmp(line, "# proxy:", 8) == 0) && strncmp(line, "workers:", 8) != 0;
+		on = (on || strncmp(line, "# proxy:", 8) == 0 ||
+		      strncmp(line, "# control:", 10) == 0) &&
+		     line[0] == '#';
 		if (on && line[0] == '#')
 			l = line[1] == ' ' ? line + 2 : line + 1;
 		n += (size_t)snprintf(text + n, size - n, "%s", l);
@@ -435,6 +438,14 @@ static void check_example_proxy(const char *path)
 	assert_int_equal(c.n_rules, 2);
 	assert_int_equal(c.rules[1].action, MGMT_RULE_INTERCEPT);
 	assert_int_equal(c.n_served, 1);
+	assert_string_equal(c.ctl_socket, "/run/mpgwd.sock");
+	assert_int_equal(c.ctl_owner, 0);
+	assert_int_equal(c.ctl_group, 0);
+	assert_int_equal(c.ctl_mode, 0660);
+	assert_string_equal(c.metrics_listen, "127.0.0.1:9477");
+	assert_int_equal(c.health_probe_interval_ms, 1000);
+	assert_int_equal(c.health_degraded_loss_pct, 5);
+	assert_int_equal(c.health_degraded_rtt_ms, 0);
 }
 
 static void test_example_file(void **state)
@@ -472,6 +483,9 @@ static void test_example_file(void **state)
 	assert_int_equal(c.arp_entries, 1024);
 	assert_int_equal(c.log_level, LOG_INFO);
 	assert_int_equal(c.n_peers, 0);
+	assert_string_equal(c.ctl_socket, "/run/mpgwd.sock"); /* commented out: defaults */
+	assert_int_equal(c.ctl_owner, -1);
+	assert_string_equal(c.metrics_listen, "127.0.0.1:9477");
 	check_example_proxy(path);
 }
 
@@ -1145,6 +1159,846 @@ static void test_deep_nesting(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The management plane: control, metrics, health                          */
+
+static const char mgmt_cfg[] = BOX "peers: [{name: gwb, psk: " K16 ", paths: [" P0 "]}]\n"
+				   "control:\n"
+				   "  socket: /run/mpgw/gwa.sock\n"
+				   "  owner: root\n"
+				   "  group: 0\n"
+				   "  mode: \"0640\"\n"
+				   "metrics:\n"
+				   "  listen: \"[::1]:9477\"\n"
+				   "health:\n"
+				   "  probe_interval_ms: 500\n"
+				   "  probe_timeout_ms: 200\n"
+				   "  down_after: 4\n"
+				   "  up_after: 3\n"
+				   "  loss_window: 50\n"
+				   "  degraded_loss_pct: 10\n"
+				   "  degraded_rtt_ms: 250\n";
+
+static void test_mgmt_defaults(void **state)
+{
+	static const char *const texts[] = {
+		EAL "ports: [{name: w, devargs: d, role: wan}]\n",
+		EAL "ports: [{name: w, devargs: d, role: wan}]\ncontrol: {}\nmetrics: {}\n"
+		    "health: {}\n",
+	};
+	static struct mgmt_config c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		parse_ok(texts[i], &c);
+		assert_string_equal(c.ctl_socket, "/run/mpgwd.sock");
+		assert_int_equal(c.ctl_owner, -1);
+		assert_int_equal(c.ctl_group, -1);
+		assert_int_equal(c.ctl_mode, 0660);
+		assert_string_equal(c.metrics_listen, "127.0.0.1:9477");
+		assert_int_equal(c.health_probe_interval_ms, 1000);
+		assert_int_equal(c.health_probe_timeout_ms, 1000);
+		assert_int_equal(c.health_down_after, 3);
+		assert_int_equal(c.health_up_after, 2);
+		assert_int_equal(c.health_loss_window, 20);
+		assert_int_equal(c.health_degraded_loss_pct, 5);
+		assert_int_equal(c.health_degraded_rtt_ms, 0);
+	}
+}
+
+#define SOCK99 "/" S32 S32 S32 "aa" /* 99 bytes */
+
+static void test_mgmt_values(void **state)
+{
+	static const struct {
+		const char *control, *listen;
+		int64_t owner, group;
+		unsigned mode;
+		const char *stored;
+	} cases[] = {
+		{ "{owner: root, group: root}", "\"127.0.0.1:9477\"", 0, 0, 0660,
+		  "127.0.0.1:9477" },
+		{ "{owner: 1234, group: \"4294967294\", mode: \"0600\"}", "off", 1234, 4294967294ll,
+		  0600, "" },
+		{ "{owner: \"0\", mode: 640}", "\"[::1]:9477\"", 0, -1, 0640, "[::1]:9477" },
+		{ "{mode: 0660}", "\"[2001:db8::1]:65535\"", -1, -1, 0660, "[2001:db8::1]:65535" },
+		{ "{mode: \"0000\"}", "10.0.0.1:1", -1, -1, 0, "10.0.0.1:1" },
+		{ "{mode: \"750\"}", "\"[::ffff:10.0.0.1]:80\"", -1, -1, 0750,
+		  "[::ffff:10.0.0.1]:80" },
+		{ "{}", "\"[2001:DB8:0::0:1]:09477\"", -1, -1, 0660,
+		  "[2001:db8::1]:9477" }, /* stored in one spelling */
+		{ "{}", "127.0.0.1:009477", -1, -1, 0660, "127.0.0.1:9477" },
+	};
+	static struct mgmt_config c;
+	char text[1024];
+
+	(void)state;
+	parse_ok(mgmt_cfg, &c);
+	assert_string_equal(c.ctl_socket, "/run/mpgw/gwa.sock");
+	assert_int_equal(c.ctl_owner, 0);
+	assert_int_equal(c.ctl_group, 0);
+	assert_int_equal(c.ctl_mode, 0640);
+	assert_string_equal(c.metrics_listen, "[::1]:9477");
+	assert_int_equal(c.health_probe_interval_ms, 500);
+	assert_int_equal(c.health_probe_timeout_ms, 200);
+	assert_int_equal(c.health_down_after, 4);
+	assert_int_equal(c.health_up_after, 3);
+	assert_int_equal(c.health_loss_window, 50);
+	assert_int_equal(c.health_degraded_loss_pct, 10);
+	assert_int_equal(c.health_degraded_rtt_ms, 250);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%scontrol: %s\nmetrics: {listen: %s}\n",
+			 EAL "ports: [{name: w, devargs: d, role: wan}]\n", cases[i].control,
+			 cases[i].listen);
+		parse_ok(text, &c);
+		assert_int_equal(c.ctl_owner, cases[i].owner);
+		assert_int_equal(c.ctl_group, cases[i].group);
+		assert_int_equal(c.ctl_mode, cases[i].mode);
+		assert_string_equal(c.metrics_listen, cases[i].stored);
+	}
+
+	/* a socket path of 107 bytes fits sun_path exactly */
+	parse_ok(EAL "ports: [{name: w, devargs: d, role: wan}]\n"
+		     "control: {socket: " SOCK99 "/67.sock}\n",
+		 &c);
+	assert_int_equal(strlen(c.ctl_socket), MGMT_SOCKET_MAX - 1);
+	assert_string_equal(c.ctl_socket, SOCK99 "/67.sock");
+
+	/* health at both ends of its ranges */
+	parse_ok(EAL "ports: [{name: w, devargs: d, role: wan}]\n"
+		     "health: {probe_interval_ms: 0, probe_timeout_ms: 10, down_after: 1, "
+		     "up_after: 100, loss_window: 4, degraded_loss_pct: 1, degraded_rtt_ms: 1}\n",
+		 &c);
+	assert_int_equal(c.health_probe_interval_ms, 0);
+	assert_int_equal(c.health_probe_timeout_ms, 10);
+	assert_int_equal(c.health_down_after, 1);
+	assert_int_equal(c.health_up_after, 100);
+	assert_int_equal(c.health_loss_window, 4);
+	assert_int_equal(c.health_degraded_loss_pct, 1);
+	assert_int_equal(c.health_degraded_rtt_ms, 1);
+	parse_ok(EAL "ports: [{name: w, devargs: d, role: wan}]\n"
+		     "health: {probe_interval_ms: 60000, probe_timeout_ms: 60000, down_after: 100, "
+		     "up_after: 1, loss_window: 1000, degraded_loss_pct: 100, "
+		     "degraded_rtt_ms: 60000}\n",
+		 &c);
+	assert_int_equal(c.health_probe_interval_ms, 60000);
+	assert_int_equal(c.health_probe_timeout_ms, 60000);
+	assert_int_equal(c.health_down_after, 100);
+	assert_int_equal(c.health_up_after, 1);
+	assert_int_equal(c.health_loss_window, 1000);
+	assert_int_equal(c.health_degraded_loss_pct, 100);
+	assert_int_equal(c.health_degraded_rtt_ms, 60000);
+	parse_ok(EAL
+		 "ports: [{name: w, devargs: d, role: wan}]\nhealth: {probe_interval_ms: 100}\n",
+		 &c);
+	assert_int_equal(c.health_probe_interval_ms, 100);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counter slots                                                            */
+
+/*
+ * A box with gateway peers as @spec says: "a=p0,p1 b=q0" is peer a with
+ * paths p0 and p1, then peer b with path q0. Parsed, every slot is then set
+ * to 7 - index (so that align must set each), and aligned against @old.
+ */
+static void parse_aligned(const char *spec, const struct mgmt_config *old, struct mgmt_config *c)
+{
+	char text[4096], peer[MGMT_NAME_MAX], paths[256];
+	size_t n = (size_t)snprintf(text, sizeof(text), "%speers:\n", BOX);
+	const char *p = spec;
+	int used;
+
+	while (sscanf(p, " %31[^=]=%255s%n", peer, paths, &used) == 2) {
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "  - name: %s\n    psk: " K16 "\n    paths:\n", peer);
+		for (char *q = strtok(paths, ","); q; q = strtok(NULL, ","))
+			n += (size_t)snprintf(
+				text + n, sizeof(text) - n,
+				"      - {name: %s, local: wan0, remote: 198.18.2.2}\n", q);
+		assert_true(n < sizeof(text));
+		p += used;
+	}
+	parse_ok(text, c);
+	for (unsigned i = 0; i < c->n_peers; i++) {
+		c->peers[i].slot = (uint8_t)(7 - i);
+		for (unsigned j = 0; j < c->peers[i].n_paths; j++)
+			c->peers[i].paths[j].slot = (uint8_t)(7 - j);
+	}
+	mgmt_config_align(old, c);
+	assert_int_equal(mgmt_config_check(c, NULL), 0);
+}
+
+/* Slots of the peers and, in "peer:slot=path-slots" form, e.g. "c:2=201". */
+static void assert_slots(const struct mgmt_config *c, const char *want)
+{
+	char got[256];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < c->n_peers; i++) {
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s:%u=", i ? " " : "",
+				      c->peers[i].name, c->peers[i].slot);
+		for (unsigned j = 0; j < c->peers[i].n_paths; j++)
+			n += (size_t)snprintf(got + n, sizeof(got) - n, "%u",
+					      c->peers[i].paths[j].slot);
+	}
+	assert_string_equal(got, want);
+}
+
+static void test_align(void **state)
+{
+	static struct mgmt_config old, c;
+
+	(void)state;
+	/* a parse gives slot = index */
+	parse_aligned("a=p0,p1 b=q0 c=r0,r1,r2", NULL, &old);
+	assert_slots(&old, "a:0=01 b:1=0 c:2=012");
+
+	/* the same names in another order keep their slots; the order stays */
+	parse_aligned("c=r2,r0,r1 a=p1,p0 b=q0", &old, &c);
+	assert_slots(&c, "c:2=201 a:0=10 b:1=0");
+	assert_string_equal(c.peers[0].paths[0].name, "r2");
+
+	/* a removed; new peers take the lowest slots left (0, then 3); in c,
+	 * r1 removed and r3 added: r3 takes the slot r1 left; a new path of b's */
+	parse_aligned("new1=x c=r3,r0,r2 b=q1,q0 new2=y,z", &old, &c);
+	assert_slots(&c, "new1:0=0 c:2=102 b:1=10 new2:3=01");
+
+	/* a rename is a removal and an addition: the lowest free slot */
+	parse_aligned("b=q0 a2=p0 c=r0", &old, &c);
+	assert_slots(&c, "b:1=0 a2:0=0 c:2=0");
+
+	/* the full tables: every slot used once (kept r2 and r0 first) */
+	parse_aligned("c=r2,x1,x2,x3,r0,x5,x6,x7 p1=a p2=a p3=a p4=a p5=a p6=a p7=a", &old, &c);
+	assert_slots(&c, "c:2=21340567 p1:0=0 p2:1=0 p3:3=0 p4:4=0 p5:5=0 p6:6=0 p7:7=0");
+
+	/* no old configuration: slots by index; a NULL cfg is harmless */
+	parse_aligned("a=p0,p1 b=q0", NULL, &c);
+	assert_slots(&c, "a:0=01 b:1=0");
+	mgmt_config_align(&old, NULL);
+
+	/* an edit in memory: remove a path, add a path at the front */
+	c = old;
+	c.peers[0].paths[0] = c.peers[0].paths[1];
+	memset(&c.peers[0].paths[1], 0, sizeof(c.peers[0].paths[1]));
+	c.peers[0].n_paths = 1;
+	memmove(&c.peers[2].paths[1], &c.peers[2].paths[0], 3 * sizeof(c.peers[2].paths[0]));
+	memset(&c.peers[2].paths[0], 0, sizeof(c.peers[2].paths[0]));
+	snprintf(c.peers[2].paths[0].name, MGMT_NAME_MAX, "new");
+	c.peers[2].paths[0].remote_ip = ip4("198.18.9.9");
+	c.peers[2].n_paths = 4;
+	mgmt_config_align(&old, &c);
+	assert_int_equal(mgmt_config_check(&c, NULL), 0);
+	assert_slots(&c, "a:0=1 b:1=0 c:2=3012");
+	assert_string_equal(c.peers[2].paths[0].name, "new");
+}
+
+/* ------------------------------------------------------------------------ */
+/* What a reload may change                                                 */
+
+static const char reload_cfg[] =
+	BOX "services: [{name: e, kind: echo, listen: 7}]\n"
+	    "peers:\n"
+	    "  - {name: gwb, psk: " K16 ", paths: [" P0 "]}\n"
+	    "  - {name: cl, kind: mptcp-clients, listen: 7100, backend: \"10.0.0.1:80\"}\n"
+	    "rules: [{name: r, dst: 198.18.2.0/24, action: intercept, peer: gwb}]\n"
+	    "served: [198.18.1.0/24]\n"
+	    "control: {owner: 0, group: 0}\n";
+
+static void expect_restart(const struct mgmt_config *old, const struct mgmt_config *c,
+			   const char *want)
+{
+	char err[MGMT_ERR_MAX];
+
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(mgmt_config_reloadable(old, c, err), -1);
+	if (getenv("TEST_CONFIG_VERBOSE"))
+		print_message("%s\n", err);
+	assert_string_equal(err, want);
+}
+
+static void expect_reloadable(const struct mgmt_config *old, const struct mgmt_config *c)
+{
+	char err[MGMT_ERR_MAX];
+
+	memset(err, 'x', sizeof(err));
+	if (mgmt_config_reloadable(old, c, err) != 0)
+		fail_msg("refused: %s", err);
+	assert_string_equal(err, "");
+}
+
+#define RESTART "; a restart is needed"
+
+static void test_reload_refused(void **state)
+{
+	static struct mgmt_config old, c;
+	char text[2048];
+
+	(void)state;
+	parse_ok(reload_cfg, &old);
+	expect_reloadable(&old, &old);
+
+#define REFUSE(change, want)                    \
+	do {                                    \
+		c = old;                        \
+		change;                         \
+		expect_restart(&old, &c, want); \
+	} while (0)
+
+	REFUSE(snprintf(c.eal_args[0], MGMT_EAL_ARG_LEN, "--huge"), "eal.args: changed" RESTART);
+	REFUSE(c.eal_argc = 0, "eal.args: changed" RESTART);
+	REFUSE(c.ports[0].mtu = 1400, "ports: changed" RESTART);
+	REFUSE(snprintf(c.ports[0].devargs, MGMT_DEVARGS_MAX, "x"), "ports: changed" RESTART);
+	REFUSE(c.addrs[1].has_gateway = true, "addresses: changed" RESTART);
+	REFUSE(c.n_addrs = 1, "addresses: changed" RESTART);
+	REFUSE(c.services[0].mptcp = true, "services: changed" RESTART);
+	REFUSE(c.n_services = 0, "services: changed" RESTART);
+	REFUSE(c.workers = 2, "workers.count: changed from 1 to 2" RESTART);
+	REFUSE(c.idle_sleep_us = 0, "workers.idle_sleep_us: changed from 100 to 0" RESTART);
+	REFUSE(c.burst = 64, "workers.burst: changed from 32 to 64" RESTART);
+	REFUSE(c.mbufs = 16383, "mempool.mbufs: changed from 8191 to 16383" RESTART);
+	REFUSE(c.mbuf_cache = 0, "mempool.cache: changed from 256 to 0" RESTART);
+	REFUSE(c.arp_timeout_s = 60, "arp.timeout_s: changed from 300 to 60" RESTART);
+	REFUSE(c.arp_entries = 2048, "arp.entries: changed from 1024 to 2048" RESTART);
+	REFUSE(c.tcp_max_conns = 1, "tcp.max_connections: changed from 65536 to 1" RESTART);
+	REFUSE(c.tcp_max_half_open = 1, "tcp.max_half_open: changed from 4096 to 1" RESTART);
+	REFUSE(c.tcp_syncookies = false, "tcp.syncookies: changed from true to false" RESTART);
+	REFUSE(c.proxy_port = 7000, "proxy.port: changed from 6543 to 7000" RESTART);
+	REFUSE(snprintf(c.ctl_socket, MGMT_SOCKET_MAX, "/run/x.sock"),
+	       "control.socket: changed from '/run/mpgwd.sock' to '/run/x.sock'" RESTART);
+	REFUSE(c.ctl_owner = -1, "control.owner: changed from 0 to unset" RESTART);
+	REFUSE(c.ctl_group = 100, "control.group: changed from 0 to 100" RESTART);
+	REFUSE(c.ctl_mode = 0600, "control.mode: changed from 0660 to 0600" RESTART);
+	REFUSE(c.metrics_listen[0] = '\0',
+	       "metrics.listen: changed from '127.0.0.1:9477' to 'off'" RESTART);
+	REFUSE(snprintf(c.metrics_listen, MGMT_LISTEN_MAX, "[::1]:9477"),
+	       "metrics.listen: changed from '127.0.0.1:9477' to '[::1]:9477'" RESTART);
+
+	/* the proxy as a whole, and the far side's listener */
+	REFUSE((c.n_peers = 0, c.n_rules = 0, c.n_served = 0),
+	       "peers/rules/served: the proxy was on at start and would be off" RESTART);
+	c = old;
+	c.n_peers = c.n_rules = c.n_served = 0;
+	expect_restart(&c, &old, "peers/rules/served: the proxy was off at start" RESTART);
+	c = old;
+	c.n_served = 0;
+	expect_restart(&c, &old, "served: none at start, so no listener on proxy.port" RESTART);
+
+	/* mptcp-clients peers: their listeners are opened at start */
+	REFUSE(c.peers[1].listen_port = 7001, "peers.cl.listen: changed from 7100 to 7001" RESTART);
+	REFUSE(c.peers[1].backend_port = 81,
+	       "peers.cl.backend: changed from 10.0.0.1:80 to 10.0.0.1:81" RESTART);
+	REFUSE(c.peers[1].backend_ip = ip4("10.0.0.2"),
+	       "peers.cl.backend: changed from 10.0.0.1:80 to 10.0.0.2:80" RESTART);
+	REFUSE(c.n_peers = 1,
+	       "peers.cl: an mptcp-clients peer goes (its listener was opened at start)" RESTART);
+	REFUSE(snprintf(c.peers[1].name, MGMT_NAME_MAX, "cl2"),
+	       "peers.cl: an mptcp-clients peer goes (its listener was opened at start)" RESTART);
+	REFUSE(c.peers[1].kind = MGMT_PEER_MPTCP_SERVER,
+	       "peers.cl: an mptcp-clients peer changes kind (its listener was opened at "
+	       "start)" RESTART);
+	REFUSE(c.peers[0].kind = MGMT_PEER_MPTCP_CLIENTS,
+	       "peers.gwb: a new mptcp-clients peer (its listener is opened at start)" RESTART);
+	REFUSE((c.peers[2] = c.peers[1], snprintf(c.peers[2].name, MGMT_NAME_MAX, "cl3"),
+		c.n_peers = 3),
+	       "peers.cl3: a new mptcp-clients peer (its listener is opened at start)" RESTART);
+#undef REFUSE
+
+	/* from two files, as a reload sees them */
+	snprintf(text, sizeof(text), "%sproxy: {port: 7000}\n", reload_cfg);
+	parse_ok(text, &c);
+	expect_restart(&old, &c, "proxy.port: changed from 6543 to 7000" RESTART);
+
+	/* the first key that needs a restart is named */
+	c = old;
+	c.workers = 2;
+	c.proxy_port = 1;
+	expect_restart(&old, &c, "workers.count: changed from 1 to 2" RESTART);
+
+	assert_int_equal(mgmt_config_reloadable(NULL, &c, NULL), -1);
+	assert_int_equal(mgmt_config_reloadable(&old, &c, NULL), -1);
+}
+
+static void test_reload_accepted(void **state)
+{
+	static struct mgmt_config old, c;
+	char text[4096];
+
+	(void)state;
+	parse_ok(reload_cfg, &old);
+
+#define ACCEPT(change)                       \
+	do {                                 \
+		c = old;                     \
+		change;                      \
+		expect_reloadable(&old, &c); \
+	} while (0)
+
+	ACCEPT(c.proxy_max_conns = 1);
+	ACCEPT(c.proxy_buffer = 16384);
+	ACCEPT(c.proxy_connect_timeout_ms = 100);
+	ACCEPT(c.proxy_idle_timeout_s = 0);
+	ACCEPT(c.health_probe_interval_ms = 0);
+	ACCEPT(c.health_probe_timeout_ms = 10);
+	ACCEPT(c.health_down_after = 1);
+	ACCEPT(c.health_up_after = 1);
+	ACCEPT(c.health_loss_window = 4);
+	ACCEPT(c.health_degraded_loss_pct = 1);
+	ACCEPT(c.health_degraded_rtt_ms = 200);
+	ACCEPT(c.log_level = LOG_DEBUG);
+	ACCEPT(memset(c.peers[0].psk, 0x42, MGMT_PSK_MIN)); /* a new key */
+	ACCEPT((c.peers[0].psk_len = 0, snprintf(c.peers[0].psk_file, MGMT_FILE_MAX, "/k")));
+	ACCEPT(c.peers[0].port = 7000);
+	ACCEPT(snprintf(c.peers[0].scheduler, 16, "minrtt"));
+	ACCEPT(c.peers[0].paths[0].backup = true);
+	ACCEPT(c.peers[0].paths[0].remote_ip = ip4("198.18.9.9"));
+	ACCEPT(c.peers[1].paths[0] = c.peers[0].paths[0]); /* mptcp-clients: a path */
+	ACCEPT(c.n_rules = 0);
+	ACCEPT(c.rules[0].action = MGMT_RULE_DENY);
+	ACCEPT(c.n_served = 0); /* the listener stays; it refuses every destination */
+	ACCEPT(c.served[0].len = 16);
+	/* a peer removed, another added (the clients peer moves: order is free) */
+	ACCEPT((c.peers[0] = c.peers[1], c.n_peers = 1, c.n_rules = 0));
+	ACCEPT((c.peers[2] = c.peers[0], snprintf(c.peers[2].name, MGMT_NAME_MAX, "gwc"),
+		c.n_peers = 3));
+	/* the proxy stays on with only peers */
+	ACCEPT((c.n_rules = 0, c.n_served = 0));
+#undef ACCEPT
+
+	/* from the file, every reloadable key at once */
+	snprintf(text, sizeof(text),
+		 "%s"
+		 "proxy: {max_connections: 10, buffer: 65536, connect_timeout_ms: 500, "
+		 "idle_timeout_s: 60}\n"
+		 "health: {probe_interval_ms: 200, probe_timeout_ms: 100, down_after: 5, "
+		 "up_after: 5, loss_window: 100, degraded_loss_pct: 10, degraded_rtt_ms: 300}\n"
+		 "log: {level: debug}\n",
+		 reload_cfg);
+	parse_ok(text, &c);
+	expect_reloadable(&old, &c);
+	expect_reloadable(&c, &old);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Checks of a configuration built in memory                                */
+
+static const char check_cfg[] =
+	BOX "peers:\n"
+	    "  - name: gwb\n"
+	    "    psk: " K16 "\n"
+	    "    paths:\n"
+	    "      - {name: p0, local: wan0, remote: 198.18.2.2}\n"
+	    "      - {name: p3, local: wan1, remote: 198.18.4.2}\n"
+	    "  - {name: srv, kind: mptcp-server, paths: [{name: a, local: wan1}]}\n"
+	    "  - {name: cl, kind: mptcp-clients, listen: 7000, backend: \"10.0.0.1:80\"}\n"
+	    "rules:\n"
+	    "  - {name: to-b, dst: 198.18.2.0/24, src: 198.18.1.0/24, dport: 80-90, action: "
+	    "intercept, peer: gwb}\n"
+	    "  - {name: srv, dst: \"2001:db8::/32\", action: intercept, peer: srv}\n"
+	    "served: [198.18.1.0/24]\n";
+
+static void expect_check_error(const struct mgmt_config *c, const char *want)
+{
+	char err[MGMT_ERR_MAX];
+
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(mgmt_config_check(c, err), -1);
+	if (getenv("TEST_CONFIG_VERBOSE"))
+		print_message("%s\n", err);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("got      '%s'\nexpected '%s...'", err, want);
+}
+
+static void test_check(void **state)
+{
+	static struct mgmt_config good, c;
+	char err[MGMT_ERR_MAX];
+
+	(void)state;
+	parse_ok(check_cfg, &good);
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(mgmt_config_check(&good, err), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(mgmt_config_check(&good, NULL), 0);
+	assert_int_equal(mgmt_config_check(NULL, err), -1);
+	assert_string_equal(err, "no configuration");
+
+#define CHECK(change, want)                   \
+	do {                                  \
+		c = good;                     \
+		change;                       \
+		expect_check_error(&c, want); \
+	} while (0)
+
+	/* names */
+	CHECK(snprintf(c.peers[1].name, MGMT_NAME_MAX, "gw b"),
+	      "peers[1].name: 'gw b' has a character other than A-Z a-z 0-9 _ -");
+	CHECK(c.peers[1].name[0] = '\0', "peers[1].name: must not be empty");
+	CHECK(memset(c.peers[0].name, 'a', MGMT_NAME_MAX),
+	      "peers[0].name: too long (at most 31 characters)");
+	CHECK(snprintf(c.peers[1].name, MGMT_NAME_MAX, "gwb"),
+	      "peers[1].name: duplicate peer name 'gwb' (also peers[0])");
+	CHECK(snprintf(c.peers[0].paths[1].name, MGMT_NAME_MAX, "p0"),
+	      "peers.gwb.paths[1].name: duplicate path name 'p0' (also peers.gwb.paths[0])");
+	CHECK(snprintf(c.peers[0].paths[1].name, MGMT_NAME_MAX, "p/3"),
+	      "peers.gwb.paths[1].name: 'p/3' has a character other than");
+	CHECK(snprintf(c.rules[1].name, MGMT_NAME_MAX, "to-b"),
+	      "rules[1].name: duplicate rule name 'to-b' (also rules[0])");
+	CHECK(c.rules[0].name[0] = '\0', "rules[0].name: must not be empty");
+
+	/* counts */
+	CHECK(c.n_peers = MGMT_PEERS_MAX + 1, "peers: too many entries (9, at most 8)");
+	CHECK(c.n_rules = MGMT_RULES_MAX + 1, "rules: too many entries (1025, at most 1024)");
+	CHECK(c.n_served = MGMT_PREFIXES_MAX + 1, "served: too many entries (65, at most 64)");
+	CHECK(c.n_addrs = MGMT_ADDRS_MAX + 1, "addresses: too many entries (17, at most 16)");
+	CHECK(c.peers[0].n_paths = MGMT_PATHS_MAX + 1,
+	      "peers.gwb.paths: too many entries (at most 8)");
+	CHECK(c.peers[0].n_paths = 0, "peers.gwb.paths: a peer of kind gateway needs 1..8 paths");
+	CHECK(c.peers[1].n_paths = 0,
+	      "peers.srv.paths: a peer of kind mptcp-server needs 1..8 paths");
+
+	/* paths */
+	CHECK(c.peers[0].paths[1].local = 9,
+	      "peers.gwb.paths.p3: local address index 9: no such address");
+	CHECK(c.n_addrs = 1, "peers.gwb.paths.p3: local address index 1: no such address");
+	CHECK(c.peers[0].paths[0].remote_ip = 0,
+	      "peers.gwb.paths.p0: no remote address (required for a peer of kind gateway)");
+	CHECK(c.peers[1].paths[0].remote_ip = ip4("198.18.2.2"),
+	      "peers.srv.paths.a: not for a peer of kind mptcp-server (a remote address");
+
+	/* peers */
+	CHECK(c.peers[0].kind = (enum mgmt_peer_kind)7, "peers.gwb: kind 7: no such kind");
+	CHECK(c.peers[0].port = 0, "peers.gwb: port 0: a gateway's proxy port is 1..65535");
+	CHECK(c.peers[0].psk_len = 0,
+	      "peers.gwb: a gateway needs a pre-shared key (psk or psk_file)");
+	CHECK(c.peers[0].psk_len = MGMT_PSK_MIN - 1,
+	      "peers.gwb: a key of 15 bytes is out of range (16..64 bytes)");
+	CHECK(c.peers[0].psk_len = MGMT_PSK_MAX + 1,
+	      "peers.gwb: a key of 65 bytes is out of range (16..64 bytes)");
+	CHECK(memset(c.peers[0].psk_file, 'k', MGMT_FILE_MAX),
+	      "peers.gwb.psk_file: too long (at most 255 characters)");
+	CHECK(c.peers[1].psk_len = MGMT_PSK_MIN,
+	      "peers.srv: not for a peer of kind mptcp-server (a key is only for a gateway)");
+	CHECK(snprintf(c.peers[0].scheduler, 16, "fastest"),
+	      "peers.gwb.scheduler: unknown value 'fastest' (roundrobin|minrtt|redundant)");
+	CHECK(snprintf(c.peers[0].cc, 16, "bbr"),
+	      "peers.gwb.cc: unknown value 'bbr' (cubic|newreno|reno|lia|olia)");
+	CHECK(c.peers[2].listen_port = 0, "peers.cl.listen: 0 is out of range (1..65535)");
+	CHECK(c.peers[2].listen_port = 6543,
+	      "peers.cl.listen: port 6543 is also the proxy's (proxy.port)");
+	CHECK(c.peers[2].backend_port = 0, "peers.cl.backend: port 0 is out of range (1..65535)");
+
+	/* counter slots */
+	CHECK(c.peers[2].slot = 0, "peers.cl: counter slot 0 is also peer gwb's");
+	CHECK(c.peers[1].slot = MGMT_PEERS_MAX, "peers.srv: counter slot 8 is out of range (0..7)");
+	CHECK(c.peers[0].paths[1].slot = 0, "peers.gwb.paths.p3: counter slot 0 is also path p0's");
+	CHECK(c.peers[0].paths[0].slot = 200,
+	      "peers.gwb.paths.p0: counter slot 200 is out of range (0..7)");
+
+	/* rules */
+	CHECK(c.rules[0].peer = 5, "rules.to-b: peer index 5: no such peer");
+	CHECK(c.rules[0].peer = 2,
+	      "rules.to-b: peer 'cl' is of kind mptcp-clients, which connect to this box");
+	CHECK(c.n_peers = 1, "rules.srv: peer index 1: no such peer");
+	CHECK(c.rules[0].action = (enum mgmt_rule_action)3, "rules.to-b: action 3: no such action");
+	CHECK(c.rules[0].dst.addr[3] = 1,
+	      "rules.to-b.dst: has bits set past its length (the prefix is 198.18.2.0/24)");
+	CHECK(c.rules[1].dst.addr[15] = 1,
+	      "rules.srv.dst: has bits set past its length (the prefix is 2001:db8::/32)");
+	CHECK(c.rules[0].dst.addr[8] = 1, "rules.to-b.dst: has bits set past its length");
+	CHECK(c.rules[0].dst.family = 0,
+	      "rules.to-b.dst: no prefix (family 0: neither IPv4 nor IPv6)");
+	CHECK(c.rules[0].dst.len = 33, "rules.to-b.dst: prefix length 33 is out of range (0..32)");
+	CHECK(c.rules[0].src.len = 8,
+	      "rules.to-b.src: has bits set past its length (the prefix is 198.0.0.0/8)");
+	CHECK(c.rules[0].src = c.rules[1].dst,
+	      "rules.to-b.src: an IPv6 prefix, but dst is IPv4 (one family in a rule)");
+	CHECK((c.rules[0].dport_lo = 90, c.rules[0].dport_hi = 80),
+	      "rules.to-b.dport: '90-80' is an empty range (lo-hi with lo <= hi)");
+	CHECK((c.rules[0].has_sport = true, c.rules[0].sport_lo = 2),
+	      "rules.to-b.sport: '2-0' is an empty range");
+
+	/* served */
+	CHECK(c.served[0].len = 16,
+	      "served[0]: has bits set past its length (the prefix is 198.18.0.0/16)");
+	CHECK(c.n_served = 2, "served[1]: no prefix (family 0");
+#undef CHECK
+
+	/* what passes: the edits the control socket makes */
+	c = good;
+	c.rules[0].dport_lo = c.rules[0].dport_hi = 80;
+	c.rules[1].action = MGMT_RULE_DENY;
+	c.rules[1].peer = 77; /* not looked at but for intercept */
+	c.peers[0].psk_len = 0;
+	snprintf(c.peers[0].psk_file, MGMT_FILE_MAX, "/etc/mpgw/gwb.key");
+	c.peers[2].paths[0] = c.peers[0].paths[0]; /* mptcp-clients: a remote is optional */
+	c.peers[2].n_paths = 1;
+	assert_int_equal(mgmt_config_check(&c, err), 0);
+}
+
+/* Every configuration the parser accepts passes mgmt_config_check(). */
+static void test_check_parsed(void **state)
+{
+	static const char *const texts[] = { good_cfg, proxy_cfg, check_cfg, reload_cfg };
+	static struct mgmt_config c;
+	char err[MGMT_ERR_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		parse_ok(texts[i], &c);
+		if (mgmt_config_check(&c, err) != 0)
+			fail_msg("text %zu: %s", i, err);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lookups, values from strings, names                                      */
+
+static void test_lookups(void **state)
+{
+	static struct mgmt_config c;
+
+	(void)state;
+	parse_ok(proxy_cfg, &c);
+	assert_int_equal(mgmt_config_addr_index(&c, "wan0"), 0);
+	assert_int_equal(mgmt_config_addr_index(&c, "wan1"), 1);
+	assert_int_equal(mgmt_config_addr_index(&c, "wan2"), -1);
+	assert_int_equal(mgmt_config_peer_index(&c, "gwb"), 0);
+	assert_int_equal(mgmt_config_peer_index(&c, "cl2"), 4);
+	assert_int_equal(mgmt_config_peer_index(&c, "gw"), -1);
+	assert_int_equal(mgmt_config_rule_index(&c, "web"), 0);
+	assert_int_equal(mgmt_config_rule_index(&c, "one"), 4);
+	assert_int_equal(mgmt_config_rule_index(&c, "two"), -1);
+	assert_int_equal(mgmt_config_path_index(&c.peers[0], "p0"), 0);
+	assert_int_equal(mgmt_config_path_index(&c.peers[0], "p1"), 1);
+	assert_int_equal(mgmt_config_path_index(&c.peers[2], "b"), 1);
+	assert_int_equal(mgmt_config_path_index(&c.peers[3], "p0"), -1); /* no paths */
+	assert_int_equal(mgmt_config_path_index(&c.peers[0], "P0"), -1);
+	assert_int_equal(mgmt_config_addr_index(NULL, "wan0"), -1);
+	assert_int_equal(mgmt_config_peer_index(&c, NULL), -1);
+	assert_int_equal(mgmt_config_rule_index(NULL, NULL), -1);
+	assert_int_equal(mgmt_config_path_index(NULL, "p0"), -1);
+	/* only the entries in use */
+	c.n_peers = 1;
+	assert_int_equal(mgmt_config_peer_index(&c, "srv"), -1);
+	c.peers[0].n_paths = 1;
+	assert_int_equal(mgmt_config_path_index(&c.peers[0], "p1"), -1);
+}
+
+static void test_prefix_parse(void **state)
+{
+	static const struct {
+		const char *s, *addr;
+		unsigned len;
+	} good[] = {
+		{ "198.18.2.0/24", "198.18.2.0", 24 },
+		{ "10.1.2.3", "10.1.2.3", 32 },
+		{ "0.0.0.0/0", "0.0.0.0", 0 },
+		{ "2001:db8::/32", "2001:db8::", 32 },
+		{ "::/0", "::", 0 },
+		{ "2001:db8::1", "2001:db8::1", 128 },
+	};
+	static const struct {
+		const char *s, *err;
+	} bad[] = {
+		{ "198.18.2.1/24",
+		  "'198.18.2.1/24' has bits set past its length (the prefix is 198.18.2.0/24)" },
+		{ "10.0.0/8", "'10.0.0/8' is not an IPv4 or IPv6 prefix (address or address/len)" },
+		{ "10.0.0.0/33", "prefix length 33 is out of range (0..32)" },
+		{ "2001:db8::/129", "prefix length 129 is out of range (0..128)" },
+		{ "", "'' is not an IPv4 or IPv6 prefix (address or address/len)" },
+		{ "any", "'any' is not an IPv4 or IPv6 prefix (address or address/len)" },
+		{ "10.0.0.0/8\n",
+		  "'10.0.0.0/8?' is not an IPv4 or IPv6 prefix (address or address/len)" },
+	};
+	struct mgmt_prefix p, keep;
+	char err[MGMT_ERR_MAX], text[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		memset(err, 'x', sizeof(err));
+		assert_int_equal(mgmt_prefix_parse(good[i].s, &p, err), 0);
+		assert_string_equal(err, "");
+		assert_prefix(&p, good[i].addr, good[i].len);
+		/* formatted as written (a host with its length), and back */
+		mgmt_prefix_format(&p, text, sizeof(text));
+		snprintf(err, sizeof(err), "%s/%u", good[i].addr, good[i].len);
+		assert_string_equal(text, err);
+		assert_int_equal(mgmt_prefix_parse(text, &keep, NULL), 0);
+		assert_memory_equal(&keep, &p, sizeof(p));
+	}
+	memset(&keep, 0x5a, sizeof(keep));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = keep;
+		assert_int_equal(mgmt_prefix_parse(bad[i].s, &p, err), -1);
+		assert_string_equal(err, bad[i].err);
+		assert_memory_equal(&p, &keep, sizeof(p)); /* untouched */
+	}
+	assert_int_equal(mgmt_prefix_parse(NULL, &p, err), -1);
+	assert_string_equal(err, "no value");
+	assert_int_equal(mgmt_prefix_parse("10.0.0.0/8", NULL, NULL), -1);
+
+	/* formatting */
+	memset(&p, 0, sizeof(p));
+	mgmt_prefix_format(&p, text, sizeof(text));
+	assert_string_equal(text, "any");
+	mgmt_prefix_format(NULL, text, sizeof(text));
+	assert_string_equal(text, "any");
+	p.family = 99;
+	mgmt_prefix_format(&p, text, sizeof(text));
+	assert_string_equal(text, "invalid");
+	assert_int_equal(mgmt_prefix_parse("198.18.2.0/24", &p, NULL), 0);
+	mgmt_prefix_format(&p, text, 8);
+	assert_string_equal(text, "198.18.");
+	text[0] = 'z';
+	mgmt_prefix_format(&p, text, 0);
+	assert_int_equal(text[0], 'z');
+	mgmt_prefix_format(&p, NULL, 10);
+}
+
+static void test_value_parse(void **state)
+{
+	static const struct {
+		const char *s, *err;
+	} bad_ports[] = {
+		{ "8080-80", "'8080-80' is an empty range (lo-hi with lo <= hi)" },
+		{ "http", "'http' is not a port or a port range (0..65535, or lo-hi)" },
+		{ "65536", "'65536' is out of range (ports are 0..65535)" },
+		{ "1-2-3", "'1-2-3' is not a port or a port range (0..65535, or lo-hi)" },
+		{ "", "'' is not a port or a port range (0..65535, or lo-hi)" },
+	};
+	static const struct {
+		const char *s, *err;
+	} bad_ips[] = {
+		{ "198.18.2", "'198.18.2' is not an IPv4 address (a.b.c.d)" },
+		{ "198.018.2.1", "'198.018.2.1' is not an IPv4 address (a.b.c.d)" },
+		{ "198.18.2.1/32", "'198.18.2.1/32' is not an IPv4 address (a.b.c.d)" },
+		{ "::1", "'::1' is not an IPv4 address (a.b.c.d)" },
+	};
+	char err[MGMT_ERR_MAX];
+	uint16_t lo = 1, hi = 2;
+	uint32_t ip = 7;
+
+	(void)state;
+	assert_int_equal(mgmt_port_range_parse("80", &lo, &hi, err), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(lo, 80);
+	assert_int_equal(hi, 80);
+	assert_int_equal(mgmt_port_range_parse("8000-8080", &lo, &hi, NULL), 0);
+	assert_int_equal(lo, 8000);
+	assert_int_equal(hi, 8080);
+	assert_int_equal(mgmt_port_range_parse("0-65535", &lo, &hi, NULL), 0);
+	assert_int_equal(lo, 0);
+	assert_int_equal(hi, 65535);
+	for (size_t i = 0; i < sizeof(bad_ports) / sizeof(bad_ports[0]); i++) {
+		lo = 1, hi = 2;
+		assert_int_equal(mgmt_port_range_parse(bad_ports[i].s, &lo, &hi, err), -1);
+		assert_string_equal(err, bad_ports[i].err);
+		assert_int_equal(lo, 1);
+		assert_int_equal(hi, 2);
+	}
+	assert_int_equal(mgmt_port_range_parse(NULL, &lo, &hi, err), -1);
+	assert_string_equal(err, "no value");
+
+	assert_int_equal(mgmt_ipv4_parse("198.18.2.2", &ip, err), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(ip, ip4("198.18.2.2")); /* network order */
+	assert_int_equal(mgmt_ipv4_parse("0.0.0.0", &ip, NULL), 0);
+	assert_int_equal(ip, 0);
+	for (size_t i = 0; i < sizeof(bad_ips) / sizeof(bad_ips[0]); i++) {
+		ip = 7;
+		assert_int_equal(mgmt_ipv4_parse(bad_ips[i].s, &ip, err), -1);
+		assert_string_equal(err, bad_ips[i].err);
+		assert_int_equal(ip, 7);
+	}
+	assert_int_equal(mgmt_ipv4_parse(NULL, &ip, err), -1);
+}
+
+static void test_names(void **state)
+{
+	static const char *const kinds[] = { "gateway", "mptcp-server", "mptcp-clients" };
+	static const char *const actions[] = { "intercept", "passthrough", "deny" };
+	enum mgmt_peer_kind k = MGMT_PEER_MPTCP_SERVER;
+	enum mgmt_rule_action a = MGMT_RULE_DENY;
+
+	(void)state;
+	for (unsigned i = 0; i < 3; i++) {
+		assert_string_equal(mgmt_peer_kind_name((enum mgmt_peer_kind)i), kinds[i]);
+		assert_int_equal(mgmt_peer_kind_parse(kinds[i], &k), 0);
+		assert_int_equal(k, i);
+		assert_string_equal(mgmt_rule_action_name((enum mgmt_rule_action)i), actions[i]);
+		assert_int_equal(mgmt_rule_action_parse(actions[i], &a), 0);
+		assert_int_equal(a, i);
+	}
+	assert_int_equal(MGMT_PEER_GATEWAY, 0);
+	assert_int_equal(MGMT_RULE_INTERCEPT, 0);
+	assert_null(mgmt_peer_kind_name((enum mgmt_peer_kind)3));
+	assert_null(mgmt_peer_kind_name((enum mgmt_peer_kind) - 1));
+	assert_null(mgmt_rule_action_name((enum mgmt_rule_action)3));
+	k = MGMT_PEER_MPTCP_SERVER;
+	assert_int_equal(mgmt_peer_kind_parse("Gateway", &k), -1);
+	assert_int_equal(mgmt_peer_kind_parse("", &k), -1);
+	assert_int_equal(mgmt_peer_kind_parse(NULL, &k), -1);
+	assert_int_equal(mgmt_peer_kind_parse("gateway", NULL), -1);
+	assert_int_equal(k, MGMT_PEER_MPTCP_SERVER);
+	a = MGMT_RULE_DENY;
+	assert_int_equal(mgmt_rule_action_parse("allow", &a), -1);
+	assert_int_equal(mgmt_rule_action_parse(NULL, &a), -1);
+	assert_int_equal(a, MGMT_RULE_DENY);
+}
+
+/* The loader's key file checks, on a file named in a command. */
+static void test_read_psk_file(void **state)
+{
+	char dir[64], path[96], err[MGMT_ERR_MAX], want[MGMT_ERR_MAX];
+	uint8_t psk[MGMT_PSK_MAX], keep[MGMT_PSK_MAX];
+	unsigned len = 99;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_config_psk_XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k", dir);
+
+	write_key(path, " " K16 K16 "\n", 66, 0600);
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(mgmt_config_read_psk_file(path, psk, &len, err), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(len, 32);
+	assert_memory_equal(psk, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff",
+			    16);
+
+	memset(keep, 0x5a, sizeof(keep));
+	memcpy(psk, keep, sizeof(psk));
+	len = 99;
+	write_key(path, K16, 32, 0644);
+	assert_int_equal(mgmt_config_read_psk_file(path, psk, &len, err), -1);
+	snprintf(want, sizeof(want),
+		 "'%s' is readable by others (mode 0644): a key must be secret (chmod o-r)", path);
+	assert_string_equal(err, want);
+	write_key(path, K16 "0", 33, 0600);
+	assert_int_equal(mgmt_config_read_psk_file(path, psk, &len, err), -1);
+	snprintf(want, sizeof(want), "'%s': an odd number of hex digits (33): two make a byte",
+		 path);
+	assert_string_equal(err, want);
+	write_key(path, "00112233", 8, 0600);
+	assert_int_equal(mgmt_config_read_psk_file(path, psk, &len, err), -1);
+	assert_non_null(strstr(err, "a key of 4 bytes is out of range (16..64 bytes"));
+	assert_memory_equal(psk, keep, sizeof(psk));
+	assert_int_equal(len, 99);
+
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mgmt_config_read_psk_file(path, psk, &len, err), -1);
+	snprintf(want, sizeof(want), "cannot read '%s': No such file or directory", path);
+	assert_string_equal(err, want);
+	assert_int_equal(mgmt_config_read_psk_file(dir, psk, &len, err), -1);
+	assert_non_null(strstr(err, "': Is a directory"));
+	assert_int_equal(mgmt_config_read_psk_file("", psk, &len, err), -1);
+	assert_string_equal(err, "no key file given");
+	assert_int_equal(mgmt_config_read_psk_file(NULL, psk, &len, NULL), -1);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Mutation loop: never crash, leak or read out of bounds; errors well formed */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -1290,11 +2144,27 @@ static void test_fuzz(void **state)
 		"/24",
 		"::",
 		"-65535",
+		"control",
+		"socket",
+		"owner",
+		"group",
+		"root",
+		"mode",
+		"0666",
+		"metrics",
+		"listen",
+		"[::1]:",
+		"off",
+		"health",
+		"probe_interval_ms",
+		"down_after",
+		"loss_window",
+		"degraded_rtt_ms",
 	};
 	enum { MAXLEN = 8192 };
 	const char *env = getenv("TEST_CONFIG_FUZZ_ROUNDS"); /* for longer runs */
 	const int ROUNDS = env ? atoi(env) : 5000;
-	const char *const bases[] = { good_cfg, proxy_cfg };
+	const char *const bases[] = { good_cfg, proxy_cfg, mgmt_cfg };
 	char *buf = malloc(MAXLEN + 64);
 	unsigned ok = 0, bad = 0;
 
@@ -1305,7 +2175,7 @@ static void test_fuzz(void **state)
 	for (int round = 0; round < ROUNDS; round++) {
 		struct mgmt_config c;
 		char err[MGMT_ERR_MAX];
-		const char *base = bases[round % 2];
+		const char *base = bases[round % 3];
 		size_t len = strlen(base);
 		int ops = 1 + (int)rnd(round % 10 == 0 ? 40 : 4);
 
@@ -1381,8 +2251,12 @@ static void test_fuzz(void **state)
 			assert_in_range(c.workers, 1, 16);
 			assert_in_range(c.log_level, LOG_ERR, LOG_DEBUG);
 			check_fuzz_proxy(&c);
+			if (mgmt_config_check(&c, err) != 0)
+				fail_msg("parsed, but the check fails: %s", err);
 		} else {
 			bad++;
+			if (strstr(err, "internal error"))
+				fail_msg("the parse's safety net fired: %s", err);
 			assert_true(all_zero(&c, sizeof(c)));
 			assert_non_null(memchr(err, '\0', sizeof(err)));
 			check_message_form(err);
@@ -1416,6 +2290,18 @@ int main(void)
 		cmocka_unit_test(test_psk_file_load),
 		cmocka_unit_test(test_psk_not_shown),
 		cmocka_unit_test(test_proxy_limits),
+		cmocka_unit_test(test_mgmt_defaults),
+		cmocka_unit_test(test_mgmt_values),
+		cmocka_unit_test(test_align),
+		cmocka_unit_test(test_reload_refused),
+		cmocka_unit_test(test_reload_accepted),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_parsed),
+		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_prefix_parse),
+		cmocka_unit_test(test_value_parse),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_read_psk_file),
 
 		/* unknown keys */
 		BAD("unknown_key_top", SECTION("colour: blue\n"), L(10) "colour: ", "unknown key"),
@@ -1891,6 +2777,127 @@ int main(void)
 		    L(8) "proxy.idle_timeout_s: ", "604801 is out of range (0..604800)"),
 		BAD("proxy_idle_timeout_negative", PROXY("  idle_timeout_s: -1\n"),
 		    L(8) "proxy.idle_timeout_s: ", "-1 is out of range"),
+
+		/* control */
+		BAD("control_unknown_key", SECTION("control:\n  path: /run/x.sock\n"),
+		    L(11) "control.path: ", "unknown key"),
+		BAD("control_scalar", SECTION("control: /run/x.sock\n"),
+		    L(10) "control: ", "expected a mapping, got a single value"),
+		BAD("control_socket_relative", SECTION("control:\n  socket: run/mpgwd.sock\n"),
+		    L(11) "control.socket: ", "'run/mpgwd.sock' is not an absolute path"),
+		BAD("control_socket_long", SECTION("control:\n  socket: " SOCK99 "/678.sock\n"),
+		    L(11) "control.socket: ",
+		    "too long for a unix socket (108 bytes, at most 107)"),
+		BAD("control_socket_empty", SECTION("control:\n  socket: \"\"\n"),
+		    L(11) "control.socket: ", "must not be empty"),
+		BAD("control_socket_control", SECTION("control:\n  socket: \"/run/a\\tb\"\n"),
+		    L(11) "control.socket: ", "contains a control character"),
+		BAD("control_owner_unknown", SECTION("control:\n  owner: no-such-user-mpgw\n"),
+		    L(11) "control.owner: ",
+		    "no user named 'no-such-user-mpgw' (a name, or a number)"),
+		BAD("control_owner_huge", SECTION("control:\n  owner: 4294967295\n"),
+		    L(11) "control.owner: ", "4294967295 is out of range (0..4294967294)"),
+		BAD("control_owner_negative", SECTION("control:\n  owner: -1\n"),
+		    L(11) "control.owner: ", "no user named '-1'"),
+		BAD("control_owner_empty", SECTION("control:\n  owner: ''\n"),
+		    L(11) "control.owner: ", "must not be empty"),
+		BAD("control_group_unknown", SECTION("control:\n  group: no-such-group-mpgw\n"),
+		    L(11) "control.group: ",
+		    "no group named 'no-such-group-mpgw' (a name, or a number)"),
+		BAD("control_group_huge", SECTION("control:\n  group: 99999999999999999999\n"),
+		    L(11) "control.group: ", "99999999999999999999 is out of range"),
+		BAD("control_mode_others_rw", SECTION("control:\n  mode: \"0666\"\n"),
+		    L(11) "control.mode: ",
+		    "0666 gives others access (o+rw): anyone who can open the socket can change "
+		    "the box"),
+		BAD("control_mode_others_r", SECTION("control:\n  mode: \"644\"\n"),
+		    L(11) "control.mode: ", "0644 gives others access (o+r)"),
+		BAD("control_mode_others_x", SECTION("control:\n  mode: \"0661\"\n"),
+		    L(11) "control.mode: ", "0661 gives others access (o+x)"),
+		BAD("control_mode_others_rwx", SECTION("control:\n  mode: \"0777\"\n"),
+		    L(11) "control.mode: ", "0777 gives others access (o+rwx)"),
+		BAD("control_mode_sticky", SECTION("control:\n  mode: \"1660\"\n"),
+		    L(11) "control.mode: ", "'1660' sets more than permission bits (at most 0777)"),
+		BAD("control_mode_digits", SECTION("control:\n  mode: \"66\"\n"),
+		    L(11) "control.mode: ", "'66' is not an octal mode of 3 or 4 digits"),
+		BAD("control_mode_five", SECTION("control:\n  mode: \"00660\"\n"),
+		    L(11) "control.mode: ", "'00660' is not an octal mode of 3 or 4 digits"),
+		BAD("control_mode_not_octal", SECTION("control:\n  mode: \"0680\"\n"),
+		    L(11) "control.mode: ", "'0680' is not an octal mode"),
+		BAD("control_mode_symbolic", SECTION("control:\n  mode: ug+rw\n"),
+		    L(11) "control.mode: ", "'ug+rw' is not an octal mode"),
+		BAD("control_mode_empty", SECTION("control:\n  mode:\n"),
+		    L(11) "control.mode: ", "'' is not an octal mode"),
+
+		/* metrics */
+		BAD("metrics_unknown_key", SECTION("metrics:\n  port: 9477\n"),
+		    L(11) "metrics.port: ", "unknown key"),
+		BAD("metrics_no_port", SECTION("metrics:\n  listen: 127.0.0.1\n"),
+		    L(11) "metrics.listen: ",
+		    "'127.0.0.1' is not ADDR:PORT (a.b.c.d:port or [IPv6]:port) or off"),
+		BAD("metrics_port_0", SECTION("metrics:\n  listen: 127.0.0.1:0\n"),
+		    L(11) "metrics.listen: ", "0 is out of range (1..65535)"),
+		BAD("metrics_port_high", SECTION("metrics:\n  listen: \"[::1]:65536\"\n"),
+		    L(11) "metrics.listen: ", "65536 is out of range (1..65535)"),
+		BAD("metrics_port_name", SECTION("metrics:\n  listen: 127.0.0.1:http\n"),
+		    L(11) "metrics.listen: ", "'http' is not a decimal number (1..65535)"),
+		BAD("metrics_v6_unbracketed", SECTION("metrics:\n  listen: \"::1:9477\"\n"),
+		    L(11) "metrics.listen: ", "'::1:9477' is not ADDR:PORT"),
+		BAD("metrics_v6_no_colon", SECTION("metrics:\n  listen: \"[::1]9477\"\n"),
+		    L(11) "metrics.listen: ", "'[::1]9477' is not ADDR:PORT"),
+		BAD("metrics_v6_empty", SECTION("metrics:\n  listen: \"[]:9477\"\n"),
+		    L(11) "metrics.listen: ", "'[]:9477' is not ADDR:PORT"),
+		BAD("metrics_v4_in_brackets", SECTION("metrics:\n  listen: \"[127.0.0.1]:9477\"\n"),
+		    L(11) "metrics.listen: ", "is not ADDR:PORT"),
+		BAD("metrics_hostname", SECTION("metrics:\n  listen: localhost:9477\n"),
+		    L(11) "metrics.listen: ", "'localhost:9477' is not ADDR:PORT"),
+		BAD("metrics_leading_zero", SECTION("metrics:\n  listen: 127.0.0.01:9477\n"),
+		    L(11) "metrics.listen: ", "is not ADDR:PORT"),
+		BAD("metrics_off_case", SECTION("metrics:\n  listen: \"OFF\"\n"),
+		    L(11) "metrics.listen: ", "'OFF' is not ADDR:PORT"),
+		BAD("metrics_empty", SECTION("metrics:\n  listen: ''\n"),
+		    L(11) "metrics.listen: ", "'' is not ADDR:PORT"),
+
+		/* health */
+		BAD("health_unknown_key", SECTION("health:\n  interval_ms: 100\n"),
+		    L(11) "health.interval_ms: ", "unknown key"),
+		BAD("health_scalar", SECTION("health: on\n"),
+		    L(10) "health: ", "expected a mapping, got a single value"),
+		BAD("health_interval_low", SECTION("health:\n  probe_interval_ms: 99\n"),
+		    L(11) "health.probe_interval_ms: ", "99 is out of range (0 or 100..60000)"),
+		BAD("health_interval_high", SECTION("health:\n  probe_interval_ms: 60001\n"),
+		    L(11) "health.probe_interval_ms: ", "60001 is out of range (0 or 100..60000)"),
+		BAD("health_timeout_0", SECTION("health:\n  probe_timeout_ms: 0\n"),
+		    L(11) "health.probe_timeout_ms: ", "0 is out of range (10..60000)"),
+		BAD("health_timeout_low", SECTION("health:\n  probe_timeout_ms: 9\n"),
+		    L(11) "health.probe_timeout_ms: ", "9 is out of range (10..60000)"),
+		BAD("health_timeout_high", SECTION("health:\n  probe_timeout_ms: 60001\n"),
+		    L(11) "health.probe_timeout_ms: ", "60001 is out of range (10..60000)"),
+		BAD("health_down_after_0", SECTION("health:\n  down_after: 0\n"),
+		    L(11) "health.down_after: ", "0 is out of range (1..100)"),
+		BAD("health_down_after_high", SECTION("health:\n  down_after: 101\n"),
+		    L(11) "health.down_after: ", "101 is out of range (1..100)"),
+		BAD("health_up_after_0", SECTION("health:\n  up_after: 0\n"),
+		    L(11) "health.up_after: ", "0 is out of range (1..100)"),
+		BAD("health_up_after_high", SECTION("health:\n  up_after: 101\n"),
+		    L(11) "health.up_after: ", "101 is out of range (1..100)"),
+		BAD("health_loss_window_low", SECTION("health:\n  loss_window: 3\n"),
+		    L(11) "health.loss_window: ", "3 is out of range (4..1000)"),
+		BAD("health_loss_window_high", SECTION("health:\n  loss_window: 1001\n"),
+		    L(11) "health.loss_window: ", "1001 is out of range (4..1000)"),
+		BAD("health_loss_pct_0", SECTION("health:\n  degraded_loss_pct: 0\n"),
+		    L(11) "health.degraded_loss_pct: ", "0 is out of range (1..100)"),
+		BAD("health_loss_pct_high", SECTION("health:\n  degraded_loss_pct: 101\n"),
+		    L(11) "health.degraded_loss_pct: ", "101 is out of range (1..100)"),
+		BAD("health_rtt_high", SECTION("health:\n  degraded_rtt_ms: 60001\n"),
+		    L(11) "health.degraded_rtt_ms: ", "60001 is out of range (0 or 1..60000)"),
+		BAD("health_rtt_negative", SECTION("health:\n  degraded_rtt_ms: -1\n"),
+		    L(11) "health.degraded_rtt_ms: ", "-1 is out of range"),
+		BAD("health_hex", SECTION("health:\n  loss_window: 0x10\n"),
+		    L(11) "health.loss_window: ", "'0x10' is not a decimal number (4..1000)"),
+		BAD("health_second_key_line",
+		    SECTION("health:\n  down_after: 3\n  # comment\n  up_after: 500\n"),
+		    L(13) "health.up_after: ", "500 is out of range (1..100)"),
 
 		/* structure */
 		BAD("workers_scalar", SECTION("workers: 5\n"),
