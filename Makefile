@@ -28,7 +28,7 @@ ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARN) $(SANFLAGS) -D_GNU_SOURCE -I. \
 LDFLAGS += $(SANFLAGS)
 
 MODULES := tcpstack mptcp proxy mgmt
-LIB_SRCS := $(filter-out proxy/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
+LIB_SRCS := $(filter-out proxy/main.c mgmt/mpgwctl.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libmpgw.a
 
@@ -42,7 +42,7 @@ BENCH_BINS := $(BUILD)/bench/bench_tcp_mem
 
 .SECONDARY:
 .PHONY: all deps check check-unit check-net demo bench clean format cppcheck lint
-all: $(BUILD)/mpgwd $(TOOLS) $(UNIT_BINS) $(SIM_BINS)
+all: $(BUILD)/mpgwd $(BUILD)/mpgwctl $(TOOLS) $(UNIT_BINS) $(SIM_BINS)
 
 # V=1 shows whole command lines.
 ifeq ($(V),1)
@@ -63,6 +63,10 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/mpgwd: $(BUILD)/proxy/main.o $(LIB)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/mpgwctl: $(BUILD)/mgmt/mpgwctl.o $(LIB)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
