@@ -68,8 +68,8 @@ static int make_relay(struct proxy_dataplane *dp, char *err)
 		snprintf(err, MGMT_ERR_MAX, "the proxy needs an inside and an outside port");
 		return -1;
 	}
-	const struct proxy_relay_env env = {
-		.cfg = &dp->cfg,
+	struct proxy_relay_env env = {
+		.cfg = dp->live,
 		.mp = w0->mp,
 		.tcp = w0->tcp,
 		.pool = dp->tx_pool,
@@ -80,6 +80,7 @@ static int make_relay(struct proxy_dataplane *dp, char *err)
 		.tx = proxy_worker_tx,
 		.tx_ctx = w0,
 	};
+	memcpy(env.box_ifc, w0->ifc, sizeof(env.box_ifc));
 	w0->relay = proxy_relay_create(&env, 0, err);
 	return w0->relay != NULL ? 0 : -1;
 }
@@ -88,9 +89,16 @@ static int make_workers(struct proxy_dataplane *dp, char *err)
 {
 	for (unsigned i = 0; i < dp->n_workers; i++) {
 		struct proxy_worker *w = &dp->workers[i];
+		char name[RTE_RING_NAMESIZE];
 		w->id = i;
 		w->dp = dp;
 		w->stats = &dp->stats[i];
+		snprintf(name, sizeof(name), "mpgw_cmds%u", i);
+		w->cmds = rte_ring_create(name, 16, (int)rte_socket_id(), RING_F_SC_DEQ);
+		if (w->cmds == NULL) {
+			snprintf(err, MGMT_ERR_MAX, "cannot create worker %u's command ring", i);
+			return -1;
+		}
 	}
 	if (make_ifaces(dp, err) != 0)
 		return -1;
@@ -155,6 +163,7 @@ struct proxy_dataplane *proxy_dataplane_create(const struct mgmt_config *cfg, ch
 		return NULL;
 	}
 	dp->cfg = *cfg;
+	dp->live = &dp->cfg;
 	dp->n_workers = cfg->workers;
 	if (dp->n_workers > PROXY_WORKERS_MAX || rte_lcore_count() < dp->n_workers + 1) {
 		snprintf(err, MGMT_ERR_MAX,
@@ -242,83 +251,8 @@ unsigned proxy_dataplane_destroy(struct proxy_dataplane *dp)
 		rte_mempool_free(dp->tx_pool);
 	}
 	rte_free(dp->stats);
+	if (dp->live != &dp->cfg)
+		free(dp->live);
 	free(dp);
 	return leaked;
-}
-
-void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f)
-{
-	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
-		const struct proxy_port *p = &dp->ports[pi];
-		struct proxy_port_counters sum = { 0 };
-		uint64_t no_mbuf = 0;
-		struct rte_eth_stats hw;
-
-		for (unsigned i = 0; i < dp->n_workers; i++) {
-			const struct proxy_port_counters *c = &dp->stats[i].port[pi];
-			sum.rx_packets += c->rx_packets;
-			sum.rx_bytes += c->rx_bytes;
-			sum.tx_packets += c->tx_packets;
-			sum.tx_bytes += c->tx_bytes;
-			sum.rx_drops += c->rx_drops;
-			sum.tx_drops += c->tx_drops;
-			no_mbuf += dp->stats[i].tcp[pi].v[TCPSTACK_MIB_NO_MBUF];
-		}
-		if (rte_eth_stats_get(p->port_id, &hw) != 0)
-			memset(&hw, 0, sizeof(hw));
-		fprintf(f,
-			"port %s rx_packets %" PRIu64 " rx_bytes %" PRIu64 " rx_drops %" PRIu64
-			" tx_packets %" PRIu64 " tx_bytes %" PRIu64 " tx_drops %" PRIu64
-			" no_mbuf %" PRIu64 " hw_missed %" PRIu64 " hw_rx_errors %" PRIu64
-			" hw_tx_errors %" PRIu64 "\n",
-			p->name, sum.rx_packets, sum.rx_bytes, sum.rx_drops, sum.tx_packets,
-			sum.tx_bytes, sum.tx_drops, no_mbuf + hw.rx_nombuf, hw.imissed, hw.ierrors,
-			hw.oerrors);
-		for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++) {
-			uint64_t v = 0;
-			for (unsigned i = 0; i < dp->n_workers; i++)
-				v += dp->stats[i].tcp[pi].v[k];
-			fprintf(f, "counter %s.%s %" PRIu64 "\n", p->name, tcpstack_mib_names[k],
-				v);
-		}
-	}
-	for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++) {
-		uint64_t v = 0;
-		for (unsigned i = 0; i < dp->n_workers; i++)
-			v += dp->stats[i].tcp_engine.v[k];
-		if (v != 0 || strncmp(tcpstack_mib_names[k], "tcp_", 4) == 0)
-			fprintf(f, "counter tcp.%s %" PRIu64 "\n", tcpstack_mib_names[k], v);
-	}
-	for (unsigned k = 0; k < MPTCP_MIB_MAX; k++) {
-		uint64_t v = 0;
-		for (unsigned i = 0; i < dp->n_workers; i++)
-			v += dp->stats[i].mptcp.v[k];
-		if (v != 0)
-			fprintf(f, "counter mptcp.%s %" PRIu64 "\n", mptcp_mib_names[k], v);
-	}
-	for (unsigned k = 0; k < PROXY_MIB_MAX; k++) {
-		uint64_t v = 0;
-		for (unsigned i = 0; i < dp->n_workers; i++)
-			v += dp->stats[i].mib[k];
-		fprintf(f, "counter %s %" PRIu64 "\n", proxy_mib_names[k], v);
-	}
-	for (unsigned k = 1; k < PROXY_CONVERT_REASON_MAX; k++) {
-		uint64_t v = 0;
-		for (unsigned i = 0; i < dp->n_workers; i++)
-			v += dp->stats[i].convert[k];
-		if (v != 0)
-			fprintf(f, "counter proxy.%s %" PRIu64 "\n", proxy_convert_reason_names[k],
-				v);
-	}
-	if (dp->workers[0].relay != NULL)
-		fprintf(f, "gauge proxy_connections %u\n",
-			proxy_relay_active(dp->workers[0].relay));
-	for (unsigned i = 0; i < dp->n_workers; i++)
-		fprintf(f, "lcore %u busy_cycles %" PRIu64 " idle_cycles %" PRIu64 "\n",
-			dp->workers[i].lcore, dp->stats[i].busy_cycles, dp->stats[i].idle_cycles);
-	fprintf(f, "mempool rx in_use %u size %u\n", rte_mempool_in_use_count(dp->pool),
-		dp->pool->size);
-	fprintf(f, "mempool tx in_use %u size %u\n", rte_mempool_in_use_count(dp->tx_pool),
-		dp->tx_pool->size);
-	fflush(f);
 }

@@ -63,12 +63,18 @@ void *relay_service_accept(void *listener_user, struct mptcp_sock *m)
 {
 	const struct relay_service *svc = listener_user;
 	struct proxy_relay *r = svc->r;
-	const struct mgmt_peer *p = &r->cfg->peers[svc->peer];
 	struct mptcp_subflow_info si;
 	uint64_t now = tcpstack_tcp_now(r->env.tcp);
 	int err = 0;
+	unsigned peer = 0;
 
-	struct relay_conn *rc = relay_far_new(r, m, svc->peer, now);
+	/* By slot: a reload may have moved the peer in the list. */
+	while (peer < r->cfg->n_peers && r->cfg->peers[peer].slot != svc->slot)
+		peer++;
+	if (peer == r->cfg->n_peers)
+		return NULL; /* cannot be: such a peer is not removed but by a restart */
+	const struct mgmt_peer *p = &r->cfg->peers[peer];
+	struct relay_conn *rc = relay_far_new(r, m, (uint16_t)peer, now);
 	if (rc == NULL)
 		return NULL;
 	/* The client as the initial subflow (the last in the list) shows it. */
@@ -84,13 +90,13 @@ void *relay_service_accept(void *listener_user, struct mptcp_sock *m)
 	if (p->cc[0] != '\0')
 		mptcp_set_cc(m, p->cc, now);
 	rc->state = RELAY_CONNECTING;
-	relay_count(r, PROXY_MIB_PROXY_FAR_REQUESTS);
+	relay_count_rc(rc, PROXY_MIB_PROXY_FAR_REQUESTS);
 	if (!tcpstack_tcp_has_conn(r->tcp, rc->caddr, rc->cport, rc->saddr, rc->sport))
 		rc->c = tcpstack_tcp_connect(r->tcp, rc->caddr, rc->cport, rc->saddr, rc->sport,
 					     &r->conn_ops, rc, now, &err);
 	if (rc->c == NULL) {
 		/* The client is told by a reset, as by a backend that refused. */
-		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
+		relay_count_rc(rc, PROXY_MIB_PROXY_FAR_BUSY);
 		rc->m = NULL;
 		relay_conn_maybe_free(rc);
 		return NULL;
@@ -139,8 +145,8 @@ static void bad_request(struct relay_conn *rc, enum proxy_convert_reason why, ui
 	struct proxy_relay *r = rc->r;
 
 	r->env.stats->convert[why]++;
-	relay_count(r, PROXY_MIB_PROXY_FAR_BAD_REQUEST);
-	mgmt_log(LOG_NOTICE, "proxy: peer %s: request refused (%s)", r->cfg->peers[rc->peer].name,
+	relay_count_rc(rc, PROXY_MIB_PROXY_FAR_BAD_REQUEST);
+	mgmt_log(LOG_NOTICE, "proxy: peer %s: request refused (%s)", rc->peer_name,
 		 proxy_convert_reason_names[why]);
 	/* Nothing is said to who could not prove the key. */
 	relay_abort(rc, now);
@@ -171,7 +177,7 @@ static void read_request(struct relay_conn *rc, uint64_t now)
 		bad_request(rc, why, now);
 		return;
 	}
-	relay_count(r, PROXY_MIB_PROXY_FAR_REQUESTS);
+	relay_count_rc(rc, PROXY_MIB_PROXY_FAR_REQUESTS);
 	memcpy(rc->nonce, msg.req.nonce, sizeof(rc->nonce));
 	if (msg.req.dest.family != PROXY_CONVERT_AF_INET) {
 		/* IPv6 is not in the data path yet. */
@@ -183,7 +189,7 @@ static void read_request(struct relay_conn *rc, uint64_t now)
 	rc->cport = msg.req.client.port;
 	rc->sport = msg.req.dest.port;
 	if (!proxy_rules_serves(r->served, AF_INET, &rc->saddr)) {
-		relay_count(r, PROXY_MIB_PROXY_FAR_NOT_SERVED);
+		relay_count_rc(rc, PROXY_MIB_PROXY_FAR_NOT_SERVED);
 		respond_and_close(rc, PROXY_CONVERT_NOT_ALLOWED, now);
 		return;
 	}
@@ -194,7 +200,7 @@ static void read_request(struct relay_conn *rc, uint64_t now)
 		rc->c = tcpstack_tcp_connect(r->tcp, rc->caddr, rc->cport, rc->saddr, rc->sport,
 					     &r->conn_ops, rc, now, &err);
 	if (rc->c == NULL) {
-		relay_count(r, PROXY_MIB_PROXY_FAR_BUSY);
+		relay_count_rc(rc, PROXY_MIB_PROXY_FAR_BUSY);
 		respond_and_close(rc, PROXY_CONVERT_BUSY, now);
 		return;
 	}
@@ -206,7 +212,7 @@ void relay_far_timeout(struct relay_conn *rc, uint64_t now)
 {
 	/* the request never came whole */
 	rc->r->env.stats->convert[PROXY_CONVERT_TRUNCATED]++;
-	relay_count(rc->r, PROXY_MIB_PROXY_FAR_BAD_REQUEST);
+	relay_count_rc(rc, PROXY_MIB_PROXY_FAR_BAD_REQUEST);
 	relay_abort(rc, now);
 }
 
@@ -234,10 +240,8 @@ void relay_far_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, uin
 
 void relay_far_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, int err, uint64_t now)
 {
-	struct proxy_relay *r = rc->r;
-
 	if (ev == TCPSTACK_TCP_EV_CONNECTED) {
-		relay_count(r, PROXY_MIB_PROXY_FAR_CONNECTED);
+		relay_count_rc(rc, PROXY_MIB_PROXY_FAR_CONNECTED);
 		if (!rc->service)
 			respond(rc, PROXY_CONVERT_CONNECTED, now);
 		if (rc->m != NULL)
@@ -247,7 +251,7 @@ void relay_far_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, int 
 	if (ev != TCPSTACK_TCP_EV_CLOSED)
 		return;
 	rc->c = NULL;
-	relay_count(r, PROXY_MIB_PROXY_FAR_FAILED);
+	relay_count_rc(rc, PROXY_MIB_PROXY_FAR_FAILED);
 	if (rc->service) {
 		relay_abort(rc, now); /* the backend refused or is gone: reset */
 		return;

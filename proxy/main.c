@@ -29,14 +29,48 @@ static void usage(FILE *f)
 		"       mpgwd --check-config FILE\n"
 		"                            validate FILE and exit (0: valid)\n"
 		"       mpgwd --version\n"
-		"Signals: TERM/INT stop, USR1 writes every counter to stdout.\n"
+		"Signals: TERM/INT stop, HUP reloads the file, USR1 writes every counter to "
+		"stdout.\n"
+		"Control: mpgwctl (docs/control.md); metrics: http://127.0.0.1:9477/metrics.\n"
 		"Exit status: 0 clean, %d bad config, %d start-up failed, %d mbufs leaked.\n",
 		EXIT_CONFIG, EXIT_STARTUP, EXIT_LEAK);
 }
 
+/* The management loop's hooks into the data plane. */
 static void dump_stats(void *ctx, FILE *f)
 {
 	proxy_dataplane_dump_stats(ctx, f);
+}
+
+static int apply(void *ctx, struct mgmt_config *cfg, char *err)
+{
+	return proxy_dataplane_apply(ctx, cfg, err);
+}
+
+static void metrics(void *ctx, const struct mgmt_config *cfg, struct mgmt_buf *b)
+{
+	proxy_dataplane_metrics(ctx, cfg, b);
+}
+
+static void counters(void *ctx, void (*fn)(void *fctx, const char *name, uint64_t v), void *fctx)
+{
+	proxy_dataplane_counters(ctx, fn, fctx);
+}
+
+static int connections(void *ctx, struct mgmt_conn_info *out, unsigned max, char *err)
+{
+	return proxy_dataplane_connections(ctx, out, max, err);
+}
+
+static void path_status(void *ctx, unsigned peer_slot, unsigned path_slot,
+			struct mgmt_path_status *out)
+{
+	proxy_dataplane_path_status(ctx, peer_slot, path_slot, out);
+}
+
+static unsigned peer_connections(void *ctx, unsigned peer_slot)
+{
+	return proxy_dataplane_peer_connections(ctx, peer_slot);
 }
 
 /* Every signal the management loop handles is blocked before the EAL
@@ -54,7 +88,7 @@ static void block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-static int run(const struct mgmt_config *cfg)
+static int run(const struct mgmt_config *cfg, const char *path)
 {
 	char *argv[MGMT_EAL_ARGS_MAX + 2];
 	char err[MGMT_ERR_MAX];
@@ -84,8 +118,27 @@ static int run(const struct mgmt_config *cfg)
 	}
 	mgmt_log(LOG_NOTICE, "running: %u ports, %u workers", cfg->n_ports, cfg->workers);
 
-	const struct mgmt_hooks hooks = { .ctx = dp, .dump_stats = dump_stats };
-	int rc = mgmt_run(&hooks) == 0 ? EXIT_SUCCESS : EXIT_STARTUP;
+	const struct mgmt_hooks hooks = {
+		.ctx = dp,
+		.dump_stats = dump_stats,
+		.apply = apply,
+		.metrics = metrics,
+		.counters = counters,
+		.connections = connections,
+		.path_status = path_status,
+		.peer_connections = peer_connections,
+	};
+	const struct mgmt_params mp = {
+		.config_path = path,
+		.cfg = cfg,
+		.version = MPGW_VERSION,
+		.workers = cfg->workers,
+	};
+	int rc = EXIT_SUCCESS;
+	if (mgmt_run(&mp, &hooks, err) != 0) {
+		mgmt_log(LOG_ERR, "%s", err);
+		rc = EXIT_STARTUP;
+	}
 
 	proxy_dataplane_stop(dp);
 	proxy_dataplane_dump_stats(dp, stdout);
@@ -149,5 +202,6 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	mgmt_log_set_level(cfg.log_level);
-	return run(&cfg);
+	mgmt_log_open(cfg.log_syslog);
+	return run(&cfg, path);
 }

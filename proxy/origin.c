@@ -34,11 +34,14 @@ static int open_mptcp(struct relay_conn *rc, uint64_t now)
 	const struct mgmt_config *cfg = r->cfg;
 	const struct mgmt_peer *p = peer_of(rc);
 	bool gw = p->kind == MGMT_PEER_GATEWAY;
-	uint32_t raddr = gw ? p->paths[0].remote_ip : rc->saddr;
+	/* The first path not down starts; the others join (a down one
+	 * with backoff, until it is up again). */
+	const unsigned first = relay_paths_first(r, p);
+	uint32_t raddr = gw ? p->paths[first].remote_ip : rc->saddr;
 	uint16_t rport = gw ? p->port : rc->sport;
 	int err = 0;
 
-	rc->m = mptcp_connect(r->env.mp, cfg->addrs[p->paths[0].local].ip, 0, raddr, rport,
+	rc->m = mptcp_connect(r->env.mp, cfg->addrs[p->paths[first].local].ip, 0, raddr, rport,
 			      &r->mp_ops, rc, now, &err);
 	if (rc->m == NULL)
 		return err;
@@ -49,10 +52,11 @@ static int open_mptcp(struct relay_conn *rc, uint64_t now)
 		mptcp_set_scheduler(rc->m, p->scheduler);
 	if (p->cc[0] != '\0')
 		mptcp_set_cc(rc->m, p->cc, now);
-	for (unsigned i = 1; i < p->n_paths; i++)
-		mptcp_add_subflow(rc->m, cfg->addrs[p->paths[i].local].ip,
-				  gw ? p->paths[i].remote_ip : rc->saddr, rport, p->paths[i].backup,
-				  now);
+	for (unsigned i = 0; i < p->n_paths; i++)
+		if (i != first)
+			mptcp_add_subflow(rc->m, cfg->addrs[p->paths[i].local].ip,
+					  gw ? p->paths[i].remote_ip : rc->saddr, rport,
+					  p->paths[i].backup, now);
 	return 0;
 }
 
@@ -75,20 +79,20 @@ bool relay_origin_syn(struct proxy_relay *r, struct rte_mbuf *m, const struct pr
 		rte_pktmbuf_free(m);
 		return true;
 	}
-	if (now < r->peer_down_until[rule->peer]) {
-		relay_count(r, PROXY_MIB_PROXY_PASS_PEER_DOWN);
+	if (now < r->peer_down_until[cfg->peers[rule->peer].slot]) {
+		relay_count_peer(r, rule->peer, PROXY_MIB_PROXY_PASS_PEER_DOWN);
 		return false;
 	}
 	if (r->n_conns >= cfg->proxy_max_conns) {
-		relay_count(r, PROXY_MIB_PROXY_PASS_LIMIT);
+		relay_count_peer(r, rule->peer, PROXY_MIB_PROXY_PASS_LIMIT);
 		return false;
 	}
 	struct relay_conn *rc = relay_conn_new(r, true, now);
 	if (rc == NULL) {
-		relay_count(r, PROXY_MIB_PROXY_PASS_NO_MEMORY);
+		relay_count_peer(r, rule->peer, PROXY_MIB_PROXY_PASS_NO_MEMORY);
 		return false;
 	}
-	rc->peer = rule->peer;
+	relay_conn_set_peer(rc, rule->peer);
 	rc->caddr = k.src;
 	rc->cport = k.sport;
 	rc->saddr = k.dst;
@@ -96,8 +100,8 @@ bool relay_origin_syn(struct proxy_relay *r, struct rte_mbuf *m, const struct pr
 	rc->cmac = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->src_addr;
 	rc->copts = sg->opts;
 	if (rte_hash_add_key_data(r->held, &k, rc) < 0) {
+		relay_count_rc(rc, PROXY_MIB_PROXY_PASS_NO_MEMORY);
 		relay_conn_maybe_free(rc);
-		relay_count(r, PROXY_MIB_PROXY_PASS_NO_MEMORY);
 		return false;
 	}
 	rc->in_held = true;
@@ -106,14 +110,14 @@ bool relay_origin_syn(struct proxy_relay *r, struct rte_mbuf *m, const struct pr
 	rc->busy--;
 	if (err != 0) {
 		relay_unhold(rc);
+		relay_count_rc(rc, PROXY_MIB_PROXY_PASS_PEER_FAILED);
 		relay_conn_maybe_free(rc);
-		relay_count(r, PROXY_MIB_PROXY_PASS_PEER_FAILED);
 		return false;
 	}
 	rc->syn = m;
 	rc->state = RELAY_HELD;
 	rc->deadline = now + (uint64_t)cfg->proxy_connect_timeout_ms * 1000000;
-	relay_count(r, PROXY_MIB_PROXY_INTERCEPTED);
+	relay_count_rc(rc, PROXY_MIB_PROXY_INTERCEPTED);
 	return true;
 }
 
@@ -142,7 +146,7 @@ static void answered_no(struct relay_conn *rc, uint8_t result, uint64_t now)
 	switch (result) {
 	case PROXY_CONVERT_REFUSED:
 		/* As the server did: a RST for the client's SYN. */
-		relay_count(r, PROXY_MIB_PROXY_REFUSED);
+		relay_count_rc(rc, PROXY_MIB_PROXY_REFUSED);
 		relay_unhold(rc);
 		tcpstack_tcp_reset_segment(r->tcp, rc->syn, now);
 		rc->syn = NULL;
@@ -151,8 +155,8 @@ static void answered_no(struct relay_conn *rc, uint8_t result, uint64_t now)
 	case PROXY_CONVERT_UNREACHABLE:
 		/* As a direct connection would: no answer; the client's next
 		 * SYN starts over. */
-		relay_count(r, result == PROXY_CONVERT_TIMED_OUT ? PROXY_MIB_PROXY_TIMED_OUT
-								 : PROXY_MIB_PROXY_UNREACHABLE);
+		relay_count_rc(rc, result == PROXY_CONVERT_TIMED_OUT ? PROXY_MIB_PROXY_TIMED_OUT
+								     : PROXY_MIB_PROXY_UNREACHABLE);
 		relay_unhold(rc);
 		rte_pktmbuf_free(rc->syn);
 		rc->syn = NULL;
@@ -222,7 +226,7 @@ static void read_response(struct relay_conn *rc, uint64_t now)
 		rc->r->env.stats->convert[why]++;
 		mgmt_log(LOG_WARNING,
 			 "proxy: peer %s: bad answer (%s): letting the connection through",
-			 peer_of(rc)->name, proxy_convert_reason_names[why]);
+			 rc->peer_name, proxy_convert_reason_names[why]);
 		rte_pktmbuf_free(rest);
 		relay_pass_syn(rc, PROXY_MIB_PROXY_PASS_PEER_FAILED);
 		mptcp_abort(rc->m, now);
@@ -243,7 +247,7 @@ void relay_origin_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, 
 
 	switch (ev) {
 	case MPTCP_EV_CONNECTED:
-		r->peer_down_until[rc->peer] = 0;
+		r->peer_down_until[rc->peer_slot] = 0;
 		if (rc->state != RELAY_HELD)
 			break;
 		if (gw)
@@ -309,16 +313,16 @@ void relay_origin_timeout(struct relay_conn *rc, uint64_t now)
 	case RELAY_HELD:
 		/* The peer did not answer the MPTCP handshake: it is down, as
 		 * far as new connections go, for a while. */
-		r->peer_down_until[rc->peer] = now + PEER_DOWN_NS;
+		r->peer_down_until[rc->peer_slot] = now + PEER_DOWN_NS;
 		mgmt_log(LOG_WARNING, "proxy: peer %s does not answer: failing open for %llu s",
-			 peer_of(rc)->name, PEER_DOWN_NS / 1000000000ull);
+			 rc->peer_name, PEER_DOWN_NS / 1000000000ull);
 		relay_pass_syn(rc, PROXY_MIB_PROXY_PASS_PEER_TIMEOUT);
 		break;
 	case RELAY_ASKED:
-		relay_count(r, PROXY_MIB_PROXY_TIMED_OUT);
+		relay_count_rc(rc, PROXY_MIB_PROXY_TIMED_OUT);
 		break;
 	default: /* ACCEPTING */
-		relay_count(r, PROXY_MIB_PROXY_CLIENT_GONE);
+		relay_count_rc(rc, PROXY_MIB_PROXY_CLIENT_GONE);
 		break;
 	}
 	rc->busy--;

@@ -19,6 +19,7 @@
 #include <rte_ether.h>
 
 #include "mgmt/config.h"
+#include "mgmt/mgmt.h"
 #include "mptcp/mptcp.h"
 #include "tcpstack/tcpstack.h"
 
@@ -76,6 +77,33 @@ struct proxy_port_counters {
 	uint64_t tx_drops; /**< the port's tx queue was full */
 };
 
+/* Histogram bounds (upper, inclusive), in microseconds. */
+#define PROXY_SETUP_BUCKETS 12
+#define PROXY_RTT_BUCKETS 12
+extern const uint32_t proxy_setup_bounds_us[PROXY_SETUP_BUCKETS];
+extern const uint32_t proxy_rtt_bounds_us[PROXY_RTT_BUCKETS];
+
+/** One peer's share (by its slot, which a reload keeps with its name). */
+struct proxy_peer_stats {
+	uint64_t mib[PROXY_MIB_MAX]; /**< the proxy's events of this peer's connections */
+	uint64_t active; /**< gauge: proxied connections now */
+	uint64_t setup[PROXY_SETUP_BUCKETS + 1]; /**< SYN (or accept) to spliced */
+	uint64_t setup_sum_ns;
+};
+
+/** One WAN path's (by peer and path slot). */
+struct proxy_path_stats {
+	uint64_t bytes_sent, bytes_received; /**< by its subflows, acknowledged / in order */
+	uint64_t retrans_segs;
+	uint64_t subflows; /**< gauge: established now */
+	uint64_t state; /**< gauge: enum proxy_health_state (health.h) */
+	uint64_t state_changes, probes_sent, probes_lost;
+	uint64_t rtt_ns; /**< gauge: smoothed probe RTT */
+	uint64_t loss_pct; /**< gauge: probes lost over the window */
+	uint64_t rtt[PROXY_RTT_BUCKETS + 1]; /**< probe RTTs */
+	uint64_t rtt_sum_ns;
+};
+
 /** Everything one worker lcore counts. */
 struct proxy_lcore_stats {
 	struct proxy_port_counters port[MGMT_PORTS_MAX];
@@ -86,7 +114,12 @@ struct proxy_lcore_stats {
 	uint64_t convert[32]; /**< conversion messages refused, by reason (convert.h) */
 	uint64_t busy_cycles; /**< TSC cycles of loops that moved packets */
 	uint64_t idle_cycles; /**< TSC cycles of empty loops and sleeps */
+	struct proxy_peer_stats peer[MGMT_PEERS_MAX];
+	struct proxy_path_stats path[MGMT_PEERS_MAX][MGMT_PATHS_MAX];
 } __rte_cache_aligned;
+
+/** Count one connection set up in @p d ns. */
+void proxy_setup_sample(struct proxy_peer_stats *ps, uint64_t d);
 
 /** One DPDK port as the data path sees it. */
 struct proxy_port {
@@ -117,5 +150,44 @@ unsigned proxy_dataplane_destroy(struct proxy_dataplane *dp);
 
 /** Write every counter, summed over lcores, one "name value" per line. */
 void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f);
+
+/** Every counter summed over lcores, one call of @p fn each (counters show). */
+void proxy_dataplane_counters(const struct proxy_dataplane *dp,
+			      void (*fn)(void *ctx, const char *name, uint64_t v), void *ctx);
+
+/** The per-lcore counters, one block per worker. */
+const struct proxy_lcore_stats *proxy_dataplane_stats(const struct proxy_dataplane *dp,
+						      unsigned *n_workers);
+
+/** Every data-plane metric in Prometheus text, named by @p cfg (metrics.c). */
+void proxy_dataplane_metrics(const struct proxy_dataplane *dp, const struct mgmt_config *cfg,
+			     struct mgmt_buf *b);
+
+/** A path's state now (by the slots of its peer and itself). */
+void proxy_dataplane_path_status(const struct proxy_dataplane *dp, unsigned peer_slot,
+				 unsigned path_slot, struct mgmt_path_status *out);
+
+/** Proxied connections of the peer in @p peer_slot now. */
+unsigned proxy_dataplane_peer_connections(const struct proxy_dataplane *dp, unsigned peer_slot);
+
+/**
+ * Apply a new configuration: what differs from the running one in peers,
+ * rules, served prefixes, proxy limits and health (the rest needs a
+ * restart: mgmt_config_reloadable()). @p cfg must be mgmt_config_align()ed
+ * against the running one, and is the data plane's from then on (it
+ * frees it); on failure it stays the caller's and @p err says why.
+ * Called from the management thread; waits for worker 0.
+ */
+int proxy_dataplane_apply(struct proxy_dataplane *dp, struct mgmt_config *cfg, char *err);
+
+/** The configuration the data plane runs (the file's, or the last applied). */
+const struct mgmt_config *proxy_dataplane_config(const struct proxy_dataplane *dp);
+
+/**
+ * Up to @p max proxied connections into @p out (from worker 0; waits).
+ * @return how many, or -1 with @p err (e.g. the worker did not answer).
+ */
+int proxy_dataplane_connections(struct proxy_dataplane *dp, struct mgmt_conn_info *out,
+				unsigned max, char *err);
 
 #endif

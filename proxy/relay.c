@@ -32,6 +32,28 @@ void relay_count(const struct proxy_relay *r, enum proxy_mib what)
 	r->env.stats->mib[what]++;
 }
 
+void relay_count_peer(const struct proxy_relay *r, unsigned peer, enum proxy_mib what)
+{
+	r->env.stats->mib[what]++;
+	r->env.stats->peer[r->cfg->peers[peer].slot].mib[what]++;
+}
+
+void relay_count_rc(const struct relay_conn *rc, enum proxy_mib what)
+{
+	rc->r->env.stats->mib[what]++;
+	if (rc->peer != RELAY_PEER_GONE)
+		rc->r->env.stats->peer[rc->peer_slot].mib[what]++;
+}
+
+void relay_conn_set_peer(struct relay_conn *rc, unsigned peer)
+{
+	const struct mgmt_peer *p = &rc->r->cfg->peers[peer];
+
+	rc->peer = (uint16_t)peer;
+	rc->peer_slot = p->slot;
+	snprintf(rc->peer_name, sizeof(rc->peer_name), "%s", p->name);
+}
+
 uint64_t relay_wall_ms(const struct proxy_relay *r, uint64_t now)
 {
 	return r->wall_ms + (now - r->wall_at) / 1000000;
@@ -47,7 +69,9 @@ struct relay_conn *relay_conn_new(struct proxy_relay *r, bool origin, uint64_t n
 		return NULL;
 	rc->r = r;
 	rc->origin = origin;
+	rc->peer = RELAY_PEER_GONE; /* until set */
 	rc->last_active = now;
+	rc->started = now;
 	rc->next = r->conns;
 	if (r->conns != NULL)
 		r->conns->prev = rc;
@@ -83,7 +107,7 @@ bool relay_conn_maybe_free(struct relay_conn *rc)
 			 : rc->service ? "service"
 				       : "far",
 			 c[0], c[1], c[2], c[3], rc->cport, s[0], s[1], s[2], s[3], rc->sport,
-			 r->cfg->peers[rc->peer].name, rc->aborted ? "aborted" : "ok",
+			 rc->peer_name, rc->aborted ? "aborted" : "ok",
 			 rc->origin ? rc->bytes_to_m : rc->bytes_to_c,
 			 rc->origin ? rc->bytes_to_c : rc->bytes_to_m, rc->subflows, rc->paths);
 	}
@@ -104,7 +128,7 @@ void relay_pass_syn(struct relay_conn *rc, enum proxy_mib why)
 {
 	struct proxy_relay *r = rc->r;
 
-	relay_count(r, why);
+	relay_count_rc(rc, why);
 	relay_unhold(rc);
 	if (rc->syn != NULL) {
 		r->env.tx(r->env.tx_ctx, r->env.outside, rc->syn);
@@ -151,7 +175,9 @@ struct rte_mbuf *relay_msg_take(struct relay_conn *rc, struct rte_mbuf *m)
 void relay_auth(const struct relay_conn *rc, enum proxy_convert_role role,
 		struct proxy_convert_auth *a)
 {
-	const struct mgmt_peer *p = &rc->r->cfg->peers[rc->peer];
+	static const struct mgmt_peer none; /* a removed peer's: no key */
+	const struct mgmt_peer *p =
+		rc->peer == RELAY_PEER_GONE ? &none : &rc->r->cfg->peers[rc->peer];
 
 	memset(a, 0, sizeof(*a));
 	a->psk = p->psk;
@@ -209,7 +235,7 @@ struct relay_conn *relay_far_new(struct proxy_relay *r, struct mptcp_sock *m, ui
 		return NULL;
 	}
 	rc->m = m;
-	rc->peer = peer;
+	relay_conn_set_peer(rc, peer);
 	return rc;
 }
 
@@ -339,7 +365,7 @@ static void scan(struct proxy_relay *r, uint64_t now)
 			else if (due)
 				relay_far_timeout(rc, now);
 		} else if (idle_ns != 0 && now - rc->last_active >= idle_ns) {
-			relay_count(r, PROXY_MIB_PROXY_IDLE_TIMEOUT);
+			relay_count_rc(rc, PROXY_MIB_PROXY_IDLE_TIMEOUT);
 			relay_abort(rc, now);
 		}
 		rc = next;
@@ -361,12 +387,84 @@ void proxy_relay_timers(struct proxy_relay *r, uint64_t now, uint64_t wall_ms)
 			r->env.tx(r->env.tx_ctx, r->env.inside, out[i]);
 		r->next_scan = now + SCAN_NS;
 	}
+	if (relay_paths_next_timer(r) <= now)
+		relay_paths_timers(r, now);
 }
 
 uint64_t proxy_relay_next_timer(const struct proxy_relay *r)
 {
 	uint64_t t = tcpstack_tcp_next_timer(r->tcp);
+	t = RTE_MIN(t, relay_paths_next_timer(r));
 	return RTE_MIN(t, r->next_scan);
+}
+
+static const char *const state_names[] = {
+	[RELAY_HELD] = "held",
+	[RELAY_ASKED] = "asked",
+	[RELAY_ACCEPTING] = "accepting",
+	[RELAY_REQUEST] = "request",
+	[RELAY_CONNECTING] = "connecting",
+	[RELAY_SPLICED] = "spliced",
+};
+
+static void snapshot_subflows(const struct relay_conn *rc, struct mgmt_conn_info *o)
+{
+	const struct mgmt_config *cfg = rc->r->cfg;
+	const struct mgmt_peer *p = rc->peer == RELAY_PEER_GONE ? NULL : &cfg->peers[rc->peer];
+	struct mptcp_subflow_info si;
+	struct mptcp_info mi;
+
+	mptcp_get_info(rc->m, &mi);
+	snprintf(o->scheduler, sizeof(o->scheduler), "%s", mi.scheduler ? mi.scheduler : "");
+	for (unsigned i = 0;
+	     o->n_subflows < MGMT_CONN_SUBFLOWS && mptcp_get_subflow_info(rc->m, i, &si) == 0;
+	     i++) {
+		struct mgmt_subflow_info *f = &o->sf[o->n_subflows++];
+		f->laddr = si.tcp.laddr;
+		f->raddr = si.tcp.raddr;
+		f->lport = si.tcp.lport;
+		f->rport = si.tcp.rport;
+		f->state = si.closing ? "closing" : si.tcp.state;
+		f->srtt_us = si.tcp.srtt_us;
+		f->cwnd = si.tcp.cwnd;
+		f->bytes_sent = si.tcp.bytes_acked;
+		f->bytes_received = si.tcp.bytes_received;
+		f->retrans_segs = si.tcp.retrans_segs;
+		f->backup = si.backup;
+		f->closing = si.closing;
+		for (unsigned j = 0; p != NULL && j < p->n_paths; j++) {
+			const struct mgmt_path *q = &p->paths[j];
+			if (cfg->addrs[q->local].ip == f->laddr &&
+			    (q->remote_ip == 0 || q->remote_ip == f->raddr)) {
+				snprintf(f->path, sizeof(f->path), "%s", q->name);
+				break;
+			}
+		}
+	}
+}
+
+unsigned proxy_relay_snapshot(const struct proxy_relay *r, struct mgmt_conn_info *out, unsigned max,
+			      uint64_t now)
+{
+	unsigned n = 0;
+
+	for (const struct relay_conn *rc = r->conns; rc != NULL && n < max; rc = rc->next) {
+		struct mgmt_conn_info *o = &out[n++];
+		memset(o, 0, sizeof(*o));
+		snprintf(o->peer, sizeof(o->peer), "%s", rc->peer_name);
+		o->role = rc->origin ? "origin" : rc->service ? "service" : "far";
+		o->state = state_names[rc->state];
+		o->caddr = rc->caddr;
+		o->cport = rc->cport;
+		o->saddr = rc->saddr;
+		o->sport = rc->sport;
+		o->age_ms = (now - rc->started) / 1000000;
+		o->bytes_to_server = rc->origin ? rc->bytes_to_m : rc->bytes_to_c;
+		o->bytes_to_client = rc->origin ? rc->bytes_to_c : rc->bytes_to_m;
+		if (rc->m != NULL)
+			snapshot_subflows(rc, o);
+	}
+	return n;
 }
 
 unsigned proxy_relay_active(const struct proxy_relay *r)
@@ -376,6 +474,18 @@ unsigned proxy_relay_active(const struct proxy_relay *r)
 
 /* ---- build */
 
+static void health_params(struct proxy_relay *r, const struct mgmt_config *cfg)
+{
+	r->health_params = (struct proxy_health_params){
+		.timeout_ns = (uint64_t)cfg->health_probe_timeout_ms * 1000000,
+		.down_after = cfg->health_down_after,
+		.up_after = cfg->health_up_after,
+		.loss_window = cfg->health_loss_window,
+		.degraded_loss_pct = cfg->health_degraded_loss_pct,
+		.degraded_rtt_ns = (uint64_t)cfg->health_degraded_rtt_ms * 1000000,
+	};
+}
+
 static void copy_prefix(struct proxy_rules_prefix *to, const struct mgmt_prefix *from)
 {
 	to->family = from->family;
@@ -383,9 +493,9 @@ static void copy_prefix(struct proxy_rules_prefix *to, const struct mgmt_prefix 
 	memcpy(to->addr, from->addr, sizeof(to->addr));
 }
 
-static int build_rules(struct proxy_relay *r, char *err)
+static int build_rules(const struct mgmt_config *cfg, struct proxy_rules **rules,
+		       struct proxy_rules **served_set, char *err)
 {
-	const struct mgmt_config *cfg = r->cfg;
 	struct proxy_rules_rule *v = calloc(cfg->n_rules + 1, sizeof(*v));
 	struct proxy_rules_prefix served[MGMT_PREFIXES_MAX];
 	struct proxy_rules_error e = { 0 };
@@ -411,17 +521,19 @@ static int build_rules(struct proxy_relay *r, char *err)
 		copy_prefix(&v[i].dst, &mr->dst);
 		copy_prefix(&v[i].src, &mr->src);
 	}
-	r->rules = proxy_rules_build(v, cfg->n_rules, &e);
+	*rules = proxy_rules_build(v, cfg->n_rules, &e);
 	free(v);
-	if (r->rules == NULL) {
+	if (*rules == NULL) {
 		snprintf(err, MGMT_ERR_MAX, "rules[%d]: %s", e.rule, e.reason);
 		return -1;
 	}
 	for (unsigned i = 0; i < cfg->n_served; i++)
 		copy_prefix(&served[i], &cfg->served[i]);
-	r->served = proxy_rules_build_served(served, cfg->n_served, &e);
-	if (r->served == NULL) {
+	*served_set = proxy_rules_build_served(served, cfg->n_served, &e);
+	if (*served_set == NULL) {
 		snprintf(err, MGMT_ERR_MAX, "served[%d]: %s", e.rule, e.reason);
+		proxy_rules_free(*rules);
+		*rules = NULL;
 		return -1;
 	}
 	return 0;
@@ -493,8 +605,14 @@ struct proxy_relay *proxy_relay_create(const struct proxy_relay_env *env, uint64
 		snprintf(err, MGMT_ERR_MAX, "cannot create the held-SYN table");
 		goto fail;
 	}
-	if (build_rules(r, err) != 0 || build_engine(r, err) != 0)
+	if (build_rules(r->cfg, &r->rules, &r->served, err) != 0 || build_engine(r, err) != 0)
 		goto fail;
+	health_params(r, r->cfg);
+	for (unsigned pi = 0; pi < MGMT_PORTS_MAX; pi++)
+		if (env->box_ifc[pi] != NULL) {
+			env->box_ifc[pi]->echo_reply = relay_paths_echo_reply;
+			env->box_ifc[pi]->echo_ctx = r;
+		}
 	if (proxy_convert_replay_init(&r->replay, RTE_MAX(r->cfg->proxy_max_conns * 4, 1024u),
 				      PROXY_CONVERT_WINDOW_MS) != 0) {
 		snprintf(err, MGMT_ERR_MAX, "cannot create the replay cache");
@@ -504,7 +622,7 @@ struct proxy_relay *proxy_relay_create(const struct proxy_relay_env *env, uint64
 		const struct mgmt_peer *p = &r->cfg->peers[i];
 		if (p->kind != MGMT_PEER_MPTCP_CLIENTS)
 			continue;
-		r->services[i] = (struct relay_service){ r, (uint16_t)i };
+		r->services[i] = (struct relay_service){ r, p->slot };
 		int rc = mptcp_listen(env->mp, 0, p->listen_port, &r->service_listen_ops,
 				      &r->services[i]);
 		if (rc != 0) {
@@ -513,7 +631,8 @@ struct proxy_relay *proxy_relay_create(const struct proxy_relay_env *env, uint64
 			goto fail;
 		}
 	}
-	if (r->cfg->n_served != 0) {
+	/* Always: served prefixes may come with a reload. */
+	{
 		int rc = mptcp_listen(env->mp, 0, r->cfg->proxy_port, &r->far_listen_ops, r);
 		if (rc != 0) {
 			snprintf(err, MGMT_ERR_MAX, "proxy.port %u: cannot listen: %s",
@@ -525,6 +644,58 @@ struct proxy_relay *proxy_relay_create(const struct proxy_relay_env *env, uint64
 fail:
 	proxy_relay_destroy(r);
 	return NULL;
+}
+
+int proxy_relay_apply(struct proxy_relay *r, const struct mgmt_config *cfg, uint64_t now, char *err)
+{
+	struct proxy_rules *rules, *served;
+
+	if (build_rules(cfg, &rules, &served, err) != 0)
+		return -1;
+	/* New SYNs see the new rules; what was decided stays decided. */
+	proxy_rules_free(r->rules);
+	proxy_rules_free(r->served);
+	r->rules = rules;
+	r->served = served;
+	relay_paths_apply(r, cfg, now);
+	/* Connections follow their peer to its new index (slots stay); a
+	 * removed peer's go on if spliced, else end (nothing to finish them
+	 * with). The per-connection handlers run under busy. */
+	uint64_t down_until[MGMT_PEERS_MAX] = { 0 };
+	for (unsigned i = 0; i < cfg->n_peers; i++)
+		for (unsigned j = 0; j < r->cfg->n_peers; j++)
+			if (cfg->peers[i].slot == r->cfg->peers[j].slot &&
+			    strcmp(cfg->peers[i].name, r->cfg->peers[j].name) == 0)
+				down_until[cfg->peers[i].slot] =
+					r->peer_down_until[cfg->peers[i].slot];
+	memcpy(r->peer_down_until, down_until, sizeof(down_until));
+	struct relay_conn *orphans = NULL;
+	for (struct relay_conn *rc = r->conns; rc != NULL; rc = rc->next) {
+		if (rc->peer == RELAY_PEER_GONE)
+			continue;
+		unsigned i = 0;
+		while (i < cfg->n_peers && (cfg->peers[i].slot != rc->peer_slot ||
+					    strcmp(cfg->peers[i].name, rc->peer_name) != 0))
+			i++;
+		rc->peer = i < cfg->n_peers ? (uint16_t)i : RELAY_PEER_GONE;
+		if (rc->peer == RELAY_PEER_GONE && rc->state != RELAY_SPLICED)
+			orphans = rc; /* at least one */
+	}
+	r->cfg = cfg;
+	health_params(r, cfg);
+	for (struct relay_conn *rc = r->conns, *next; orphans != NULL && rc != NULL; rc = next) {
+		rc->busy++;
+		if (rc->peer == RELAY_PEER_GONE && rc->state != RELAY_SPLICED) {
+			if (rc->syn != NULL)
+				relay_pass_syn(rc, PROXY_MIB_PROXY_PASS_PEER_FAILED);
+			relay_abort(rc, now);
+		}
+		rc->busy--;
+		next = rc->next;
+		relay_conn_maybe_free(rc);
+	}
+	r->next_probe = now; /* new paths probed at once */
+	return 0;
 }
 
 void proxy_relay_destroy(struct proxy_relay *r)

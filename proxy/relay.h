@@ -22,6 +22,8 @@ struct proxy_relay_env {
 	struct proxy_lcore_stats *stats;
 	unsigned inside, outside; /* port indexes of the inline pair */
 	struct rte_ether_addr inside_mac;
+	/* The box's own stack per port (NULL: none): path probes leave by it. */
+	struct tcpstack_iface *box_ifc[MGMT_PORTS_MAX];
 	/* Transmit @m on port index @port (consumes it). */
 	void (*tx)(void *ctx, unsigned port, struct rte_mbuf *m);
 	void *tx_ctx;
@@ -50,6 +52,16 @@ bool proxy_relay_inside_arp(struct proxy_relay *r, struct rte_mbuf *m, uint64_t 
  * requests; @now is the monotonic clock everything else runs on. */
 void proxy_relay_timers(struct proxy_relay *r, uint64_t now, uint64_t wall_ms);
 uint64_t proxy_relay_next_timer(const struct proxy_relay *r);
+
+/* A new configuration (worker 0): rules and served prefixes for new SYNs,
+ * paths added and removed on the open connections, peers followed by
+ * slot. @cfg stays valid until the next apply. */
+int proxy_relay_apply(struct proxy_relay *r, const struct mgmt_config *cfg, uint64_t now,
+		      char *err);
+
+/* Up to @max connections into @out. @return how many. */
+unsigned proxy_relay_snapshot(const struct proxy_relay *r, struct mgmt_conn_info *out, unsigned max,
+			      uint64_t now);
 
 /* Proxied connections now (a gauge for the stats dump). */
 unsigned proxy_relay_active(const struct proxy_relay *r);

@@ -8,6 +8,7 @@
 #include <rte_hash.h>
 
 #include "proxy/convert.h"
+#include "proxy/health.h"
 #include "proxy/relay.h"
 #include "proxy/rules.h"
 
@@ -33,7 +34,7 @@ struct proxy_relay;
 /* An mptcp-clients peer's listener: which relay, which peer. */
 struct relay_service {
 	struct proxy_relay *r;
-	uint16_t peer;
+	uint8_t slot; /* the peer's */
 };
 
 struct proxy_relay {
@@ -49,10 +50,25 @@ struct proxy_relay {
 	struct rte_hash *held; /* relay_key -> origin relay_conn until accepted */
 	struct relay_conn *conns; /* every one, doubly linked */
 	unsigned n_conns;
-	uint64_t peer_down_until[MGMT_PEERS_MAX]; /* fail open until then */
+	uint64_t peer_down_until[MGMT_PEERS_MAX]; /* by peer slot: fail open until then */
+	/* Path health and accounting, by peer and path slot (paths.c). */
+	struct proxy_health health[MGMT_PEERS_MAX][MGMT_PATHS_MAX];
+	struct proxy_health_params health_params;
+	uint64_t next_probe, next_sweep;
 	uint64_t wall_ms, wall_at; /* wall clock at monotonic wall_at */
 	uint64_t next_scan;
 };
+
+/* A subflow as the last accounting sweep saw it (paths.c). */
+struct relay_sf_seen {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint64_t sent, received, retrans;
+	int8_t path; /* slot, or -1: on no configured path */
+};
+
+#define RELAY_PEER_GONE 0xffff /* the peer left the configuration */
+#define RELAY_SF_SEEN_MAX 8
 
 struct relay_conn {
 	struct proxy_relay *r;
@@ -61,7 +77,10 @@ struct relay_conn {
 	bool origin; /* the intercepting box's end (else the far box's) */
 	bool service; /* far: an mptcp-clients peer's, no conversion */
 	bool in_held;
-	uint16_t peer;
+	uint16_t peer; /* index in r->cfg->peers, or RELAY_PEER_GONE */
+	uint8_t peer_slot;
+	char peer_name[MGMT_NAME_MAX];
+	uint64_t started; /* monotonic ns */
 	/* The client and the server, whichever box this is. */
 	uint32_t caddr, saddr;
 	uint16_t cport, sport;
@@ -83,6 +102,8 @@ struct relay_conn {
 	uint64_t bytes_to_m, bytes_to_c; /* spliced, each way */
 	unsigned subflows; /* MPTCP subflows ever established */
 	char paths[160]; /* what each subflow carried, for the log */
+	struct relay_sf_seen seen[RELAY_SF_SEEN_MAX];
+	unsigned n_seen;
 	bool aborted;
 };
 
@@ -92,6 +113,12 @@ struct relay_conn *relay_conn_new(struct proxy_relay *r, bool origin, uint64_t n
  * on it. @return true if freed. */
 bool relay_conn_maybe_free(struct relay_conn *rc);
 void relay_count(const struct proxy_relay *r, enum proxy_mib what);
+/* Counted for peer @peer (an index in r->cfg->peers) too. */
+void relay_count_peer(const struct proxy_relay *r, unsigned peer, enum proxy_mib what);
+/* Counted for the connection's peer too, while it is configured. */
+void relay_count_rc(const struct relay_conn *rc, enum proxy_mib what);
+/* @rc belongs to peer @peer (an index in r->cfg->peers) from now. */
+void relay_conn_set_peer(struct relay_conn *rc, unsigned peer);
 uint64_t relay_wall_ms(const struct proxy_relay *r, uint64_t now);
 void relay_unhold(struct relay_conn *rc);
 /* Bridge the held SYN out of the outside port, as if the box were not
@@ -135,6 +162,21 @@ void relay_far_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, uin
 /* The request did not come whole in time (REQUEST). */
 void relay_far_timeout(struct relay_conn *rc, uint64_t now);
 void relay_far_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, int err, uint64_t now);
+
+/* paths.c */
+/* Probes and accounting due (from proxy_relay_timers). */
+void relay_paths_timers(struct proxy_relay *r, uint64_t now);
+uint64_t relay_paths_next_timer(const struct proxy_relay *r);
+/* An echo reply at one of the box's addresses (the ifaces' hook). */
+void relay_paths_echo_reply(void *ctx, uint32_t src, uint32_t dst, uint16_t id, uint16_t seq,
+			    uint64_t now);
+/* The path of @p the initial subflow takes: the first not down. */
+unsigned relay_paths_first(const struct proxy_relay *r, const struct mgmt_peer *p);
+/* What @rc's subflows carried since the last sweep, to their paths. */
+void relay_paths_account(struct relay_conn *rc);
+/* The paths of the peers that stay, as @cfg has them against r->cfg: the
+ * subflows of removed paths close, added paths are joined. */
+void relay_paths_apply(struct proxy_relay *r, const struct mgmt_config *cfg, uint64_t now);
 
 /* splice.c */
 void relay_splice_start(struct relay_conn *rc, uint64_t now);

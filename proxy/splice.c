@@ -164,7 +164,9 @@ void relay_splice_start(struct relay_conn *rc, uint64_t now)
 {
 	rc->state = RELAY_SPLICED;
 	rc->deadline = 0;
-	relay_count(rc->r, PROXY_MIB_PROXY_SPLICED);
+	relay_count_rc(rc, PROXY_MIB_PROXY_SPLICED);
+	if (rc->peer != RELAY_PEER_GONE) /* from the SYN (origin), or the MPTCP accept */
+		proxy_setup_sample(&rc->r->env.stats->peer[rc->peer_slot], now - rc->started);
 	/* The hosts' own segmentation decides: no Nagle delay on top. */
 	tcpstack_tcp_set_nagle(rc->c, false);
 	settle(rc, now);
@@ -186,7 +188,7 @@ void relay_splice_tcp_event(struct relay_conn *rc, enum tcpstack_tcp_event ev, i
 		break;
 	case TCPSTACK_TCP_EV_CLOSED:
 		if (err != 0) {
-			relay_count(rc->r, PROXY_MIB_PROXY_ABORTED);
+			relay_count_rc(rc, PROXY_MIB_PROXY_ABORTED);
 			rc->c = NULL; /* gone already */
 			relay_abort(rc, now);
 			return;
@@ -213,7 +215,7 @@ void relay_splice_mp_event(struct relay_conn *rc, enum mptcp_event ev, int err, 
 		break;
 	case MPTCP_EV_CLOSED:
 		if (err != 0) {
-			relay_count(rc->r, PROXY_MIB_PROXY_ABORTED);
+			relay_count_rc(rc, PROXY_MIB_PROXY_ABORTED);
 			rc->m = NULL;
 			relay_abort(rc, now);
 			return;

@@ -265,6 +265,11 @@ int proxy_worker_main(void *arg)
 				tx_flush(w, pi);
 		}
 
+		if (w->cmds != NULL && rte_ring_count(w->cmds) != 0) {
+			proxy_control_run(w, now);
+			for (unsigned pi = 0; pi < dp->n_ports; pi++)
+				tx_flush(w, pi);
+		}
 		if (now >= next_tick) {
 			timers(w, now);
 			next_tick = now + TICK_NS;
@@ -347,6 +352,12 @@ void proxy_worker_release(struct proxy_worker *w)
 		w->tx[pi].n = 0;
 		tcpstack_iface_destroy(w->ifc[pi]);
 		w->ifc[pi] = NULL;
+	}
+	if (w->cmds != NULL) {
+		/* Requests the management thread gave up on are ours to free. */
+		proxy_control_run(w, 0);
+		rte_ring_free(w->cmds);
+		w->cmds = NULL;
 	}
 	if (w->redirect != NULL) {
 		while (rte_ring_dequeue(w->redirect, (void **)&m) == 0)

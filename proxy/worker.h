@@ -34,12 +34,14 @@ struct proxy_worker {
 	struct proxy_service services[MGMT_SERVICES_MAX];
 	unsigned n_services;
 	struct rte_ring *redirect;
+	struct rte_ring *cmds; /* the management thread's requests (control.c) */
 	struct proxy_classify_port cls[MGMT_PORTS_MAX];
 	struct proxy_txbuf tx[MGMT_PORTS_MAX];
 };
 
 struct proxy_dataplane {
-	struct mgmt_config cfg;
+	struct mgmt_config cfg; /* as loaded at start; its static parts stay */
+	struct mgmt_config *live; /* what the relay runs: &cfg, or the last applied */
 	/* Two pools, so that what the box originates (TCP send queues, which
 	 * can be large) never starves the ports' receive rings: a sender
 	 * that cannot receive ACKs would deadlock. */
@@ -64,6 +66,9 @@ void proxy_worker_start_services(struct proxy_worker *w, uint64_t now);
 
 /* The relay's transmit hook; ctx is the worker. */
 void proxy_worker_tx(void *ctx, unsigned port, struct rte_mbuf *m);
+
+/* Run the management thread's requests waiting on the worker's ring. */
+void proxy_control_run(struct proxy_worker *w, uint64_t now);
 
 /* Free what a worker still holds (its tx buffers, its ring, its stack). */
 void proxy_worker_release(struct proxy_worker *w);
