@@ -180,6 +180,7 @@ struct raw_tcp {
 
 struct raw_log {
 	char *level;
+	char *syslog;
 };
 
 struct raw_service {
@@ -350,6 +351,7 @@ static const cyaml_schema_field_t tcp_fields[] = {
 
 static const cyaml_schema_field_t log_fields[] = {
 	STR("level", CYAML_FLAG_OPTIONAL, struct raw_log, level, 0, CFG_NUM_LEN_MAX),
+	STR("syslog", CYAML_FLAG_OPTIONAL, struct raw_log, syslog, 0, CFG_NUM_LEN_MAX),
 	CYAML_FIELD_END,
 };
 
@@ -1977,6 +1979,8 @@ static int cfg_convert(const struct cfg_ctx *c, const struct raw_config *r, stru
 			return -1;
 		cfg->log_level = levels[k];
 	}
+	if (cfg_bool(c, "log.syslog", r->log.syslog, false, &cfg->log_syslog) < 0)
+		return -1;
 	if (cfg_control(c, &r->control, cfg) < 0 || cfg_metrics(c, &r->metrics, cfg) < 0 ||
 	    cfg_health(c, &r->health, cfg) < 0)
 		return -1;
@@ -2758,9 +2762,8 @@ int mgmt_config_reloadable(const struct mgmt_config *old, const struct mgmt_conf
 	if (was && !is)
 		return rl_fail(err, "peers/rules/served: the proxy was on at start and would be "
 				    "off" RESTART);
-	/* the far side's listener on proxy.port too */
-	if (old->n_served == 0 && cfg->n_served != 0)
-		return rl_fail(err, "served: none at start, so no listener on proxy.port" RESTART);
+	/* (the far side listens on proxy.port whenever the proxy is on, so
+	 * served prefixes may come with a reload) */
 	return rl_clients(old, cfg, err);
 }
 

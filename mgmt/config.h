@@ -205,6 +205,7 @@ struct mgmt_config {
 
 	/* log: */
 	int log_level; /**< syslog level (LOG_ERR..LOG_DEBUG); default LOG_INFO */
+	bool log_syslog; /**< to syslog(3) too (stderr always); default false */
 
 	/* control: the management socket (docs/control.md) */
 	char ctl_socket[MGMT_SOCKET_MAX]; /**< absolute path; default "/run/mpgwd.sock" */
