@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config make gcc libc6-dev
 libdpdk-dev dpdk dpdk-dev libev-dev libssl-dev libcmocka-dev libcyaml-dev
 libhttp-parser-dev libjansson-dev libyaml-dev
 iproute2 ethtool iputils-ping iperf3 socat netcat-openbsd curl
-nftables tshark hping3 mptcpd mptcpize procps psmisc kmod python3
+nftables tshark hping3 mptcpd mptcpize procps psmisc kmod python3 util-linux
+prometheus
 clang libclang-rt-14-dev clang-format cppcheck"
 
 missing=""
