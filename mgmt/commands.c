@@ -160,11 +160,16 @@ static json_t *peer_json(const struct mgmt_state *st, const struct mgmt_peer *p)
 
 	for (unsigned j = 0; j < p->n_paths; j++)
 		json_array_append_new(paths, path_json(st, p, &p->paths[j]));
-	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:o}", "name", p->name, "kind",
-			 mgmt_peer_kind_name(p->kind), "port", (json_int_t)p->port, "scheduler",
-			 p->scheduler, "cc", p->cc, "connections",
-			 (json_int_t)st->hooks->peer_connections(st->hooks->ctx, p->slot), "paths",
-			 paths);
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:o}", "name", p->name, "kind",
+			      mgmt_peer_kind_name(p->kind), "port", (json_int_t)p->port,
+			      "scheduler", p->scheduler, "cc", p->cc, "connections",
+			      (json_int_t)st->hooks->peer_connections(st->hooks->ctx, p->slot),
+			      "paths", paths);
+	if (p->kind == MGMT_PEER_MPTCP_CLIENTS) {
+		json_object_set_new(o, "listen", json_integer(p->listen_port));
+		json_object_set_new(o, "backend", endpoint(p->backend_ip, p->backend_port));
+	}
+	return o;
 }
 
 static json_t *cmd_peer_show(struct mgmt_state *st, const json_t *req)
@@ -347,7 +352,14 @@ static json_t *cmd_peer_add(struct mgmt_state *st, const json_t *req)
 		return fail("peer '%s': port %lld: not 1..65535", name, (long long)port);
 	const char *psk_file = str(o, "psk_file");
 	if (psk_file != NULL) {
-		snprintf(p.psk_file, sizeof(p.psk_file), "%s", psk_file);
+		/* relative: to the configuration file's directory, as in it */
+		const char *slash = strrchr(st->config_path, '/');
+		if (psk_file[0] != '/' && slash != NULL)
+			snprintf(p.psk_file, sizeof(p.psk_file), "%.*s/%s",
+				 (int)(slash - st->config_path), st->config_path, psk_file);
+		else
+			snprintf(p.psk_file, sizeof(p.psk_file), "%s", psk_file);
+		psk_file = p.psk_file;
 		if (mgmt_config_read_psk_file(psk_file, p.psk, &p.psk_len, err) != 0)
 			return fail("peer '%s': %s", name, err);
 	}

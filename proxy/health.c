@@ -55,6 +55,16 @@ static void evaluate(struct proxy_health *h, const struct proxy_health_params *p
 static void record(struct proxy_health *h, const struct proxy_health_params *p, bool lost)
 {
 	const unsigned n = window_len(p);
+
+	if (lost && h->state == PROXY_HEALTH_UNKNOWN) {
+		/* Before the first answers (ARP, a peer still starting) a loss
+		 * says the path may be down, not that it is lossy. */
+		h->probes_lost++;
+		h->lost_run++;
+		h->ok_run = 0;
+		evaluate(h, p);
+		return;
+	}
 	unsigned i = h->window_pos % n;
 	uint64_t bit = 1ull << (i % 64);
 
@@ -103,8 +113,11 @@ bool proxy_health_answered(struct proxy_health *h, const struct proxy_health_par
 	uint64_t rtt = now - h->sent_at[slot];
 	h->sent_at[slot] = 0;
 	h->last_rtt_ns = rtt;
-	/* RFC 6298's smoothing, as TCP's */
-	h->srtt_ns = h->srtt_ns == 0 ? rtt : h->srtt_ns - h->srtt_ns / 8 + rtt / 8;
+	/* RFC 6298's smoothing, as TCP's; not before the path is known
+	 * (the first probe waited for ARP) */
+	h->srtt_ns = h->srtt_ns == 0 || h->state == PROXY_HEALTH_UNKNOWN
+			     ? rtt
+			     : h->srtt_ns - h->srtt_ns / 8 + rtt / 8;
 	*rtt_ns = rtt;
 	record(h, p, false);
 	return true;

@@ -61,6 +61,8 @@ if [ $net -eq 1 ]; then
 	# The proxy with inside frames redirected to worker 0, and under ASan.
 	WORKERS=2 MB=64 run "net/test_proxy (2 workers)" tests/net/test_proxy.sh "$BUILD"
 	MB=16 run "net/test_proxy (SANITIZE=1)" tests/net/test_proxy.sh "$SAN"
+	# Live changes, reloads and scrapes with the data plane under ASan.
+	run "net/test_mgmt (SANITIZE=1)" tests/net/test_mgmt.sh "$SAN"
 fi
 
 echo

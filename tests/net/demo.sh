@@ -67,16 +67,24 @@ say "1. The ordinary way: host A fetches it from port 8081 (no rule: one path, a
 fetch 8081
 direct=$mbit
 
+CTL="$BUILD/mpgwctl -s $TB_DIR/gwa.sock"
+say "gwA's paths to gwB, as mpgwctl shows them (health from echo probes)"
+tb_wait_for 10 sh -c "$CTL path show | grep -c ' up ' | grep -q 3" || true
+$CTL path show
+
 say "2. Through the boxes: the same from port 8080 (MPTCP over 3 paths between gwA and gwB)"
+( sleep 3; echo; $CTL connection show ) &
+shower=$!
 fetch 8080
 boxed=$mbit
+wait $shower
 echo "host B's server saw the client as: $(tail -1 "$TB_DIR/http8080.log" | cut -d' ' -f1) (host A itself)"
 tb_wait_for 10 grep -q "proxy: intercepted" "$TB_DIR/gwa.log" || true
 echo "gwA: $(grep -o 'proxy: intercepted.*' "$TB_DIR/gwa.log" | tail -1)"
 echo "gwB: $(grep -o 'proxy: far.*' "$TB_DIR/gwb.log" | tail -1)"
 
-say "What gwA counted for it (SIGUSR1 dumps every counter)"
-tb_gw_stats a | grep -E '^counter (proxy_|mptcp\.)' | grep -v ' 0$' | sed 's/^counter /  /'
+say "What gwA counted for it (mpgwctl counters; the same on http://127.0.0.1:9477/metrics)"
+$CTL counters | grep -E '^(proxy_|mptcp\.)' | grep -v ' 0$' | sed 's/^/  /'
 
 say "Result"
 printf '  the ordinary way (one path):  %4s Mbit/s\n' "$direct"

@@ -220,6 +220,12 @@ EOF
 	# Extra YAML for this side (e.g. services), from the caller.
 	local extra_var="TB_GW_EXTRA_$s"
 	[ -n "${!extra_var:-}" ] && printf '%s\n' "${!extra_var}"
+	# Two boxes on one file system: a control socket each (the default
+	# is /run/mpgwd.sock), unless the caller chose.
+	case "${!extra_var:-}" in
+	*control:*) ;;
+	*) echo "control: {socket: $TB_DIR/gw$s.sock}" ;;
+	esac
 	cat <<EOF
 workers:
   count: $w

@@ -119,6 +119,28 @@ static void test_stray_answers(void **state)
 	assert_int_equal(h.ok_run, 1);
 }
 
+/* Losses before the path was ever known up do not make it lossy later,
+ * but enough of them make it down. */
+static void test_start(void **state)
+{
+	struct proxy_health h;
+	uint64_t now = 1;
+
+	(void)state;
+	proxy_health_init(&h);
+	probe(&h, &P, &now, 0); /* ARP, a peer starting */
+	probe(&h, &P, &now, 10);
+	probe(&h, &P, &now, 10);
+	assert_int_equal(h.state, PROXY_HEALTH_UP);
+	assert_int_equal(proxy_health_loss_pct(&h), 0);
+	assert_int_equal(h.probes_lost, 1);
+
+	proxy_health_init(&h);
+	for (unsigned i = 0; i < 3; i++)
+		probe(&h, &P, &now, 0);
+	assert_int_equal(h.state, PROXY_HEALTH_DOWN);
+}
+
 /* More probes out than slots: the oldest, still awaited, counts lost. */
 static void test_slot_reuse_counts_lost(void **state)
 {
@@ -139,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_degraded_by_loss),
 		cmocka_unit_test(test_degraded_by_rtt),
 		cmocka_unit_test(test_stray_answers),
+		cmocka_unit_test(test_start),
 		cmocka_unit_test(test_slot_reuse_counts_lost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
