@@ -267,6 +267,8 @@ static void paths(const struct proxy_dataplane *dp, const struct mgmt_config *cf
 		    "Bytes its subflows received in order.", PATH_FIELD(bytes_received), 1);
 	path_family(dp, cfg, b, "mpgw_path_retransmitted_segments_total", "counter",
 		    "Segments its subflows sent again.", PATH_FIELD(retrans_segs), 1);
+	path_family(dp, cfg, b, "mpgw_path_retransmitted_bytes_total", "counter",
+		    "Payload bytes its subflows sent again.", PATH_FIELD(retrans_bytes), 1);
 	path_family(dp, cfg, b, "mpgw_path_state_changes_total", "counter",
 		    "Changes of the path's health state.", PATH_FIELD(state_changes), 1);
 	path_family(dp, cfg, b, "mpgw_path_probes_sent_total", "counter",

@@ -137,6 +137,7 @@ void relay_paths_account(struct relay_conn *rc)
 			.sent = si.tcp.bytes_acked,
 			.received = si.tcp.bytes_received,
 			.retrans = si.tcp.retrans_segs,
+			.retrans_bytes = si.tcp.retrans_bytes,
 			.path = (int8_t)path_of(r, p, si.tcp.laddr, si.tcp.raddr),
 		};
 		const struct relay_sf_seen *old = NULL;
@@ -150,6 +151,7 @@ void relay_paths_account(struct relay_conn *rc)
 			ps->bytes_sent += cur.sent - (old ? old->sent : 0);
 			ps->bytes_received += cur.received - (old ? old->received : 0);
 			ps->retrans_segs += cur.retrans - (old ? old->retrans : 0);
+			ps->retrans_bytes += cur.retrans_bytes - (old ? old->retrans_bytes : 0);
 		}
 		now_seen[n++] = cur;
 	}

@@ -94,7 +94,7 @@ struct proxy_peer_stats {
 /** One WAN path's (by peer and path slot). */
 struct proxy_path_stats {
 	uint64_t bytes_sent, bytes_received; /**< by its subflows, acknowledged / in order */
-	uint64_t retrans_segs;
+	uint64_t retrans_segs, retrans_bytes;
 	uint64_t subflows; /**< gauge: established now */
 	uint64_t state; /**< gauge: enum proxy_health_state (health.h) */
 	uint64_t state_changes, probes_sent, probes_lost;

@@ -63,7 +63,7 @@ struct proxy_relay {
 struct relay_sf_seen {
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
-	uint64_t sent, received, retrans;
+	uint64_t sent, received, retrans, retrans_bytes;
 	int8_t path; /* slot, or -1: on no configured path */
 };
 

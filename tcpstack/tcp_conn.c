@@ -660,6 +660,7 @@ void tcpstack_tcp_get_info(const struct tcpstack_conn *c, struct tcpstack_tcp_in
 	i->bytes_acked = c->bytes_acked;
 	i->bytes_received = c->bytes_received;
 	i->retrans_segs = c->retrans_segs;
+	i->retrans_bytes = c->retrans_bytes;
 	i->iss = c->iss;
 	i->irs = c->irs;
 	i->snd_una = c->snd_una;

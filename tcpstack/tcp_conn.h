@@ -133,6 +133,7 @@ struct tcpstack_conn {
 
 	/* Statistics. */
 	uint64_t bytes_acked, bytes_received, retrans_segs;
+	uint64_t retrans_bytes; /* payload sent again (SYN and FIN not counted) */
 };
 
 struct tcpstack_tcp {

@@ -397,6 +397,7 @@ void tcp_output(struct tcpstack_conn *c, uint64_t now)
 		send_segment(c, c->snd_nxt, len, flags, now);
 		if (retrans) {
 			c->retrans_segs++;
+			c->retrans_bytes += len;
 			tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);
 		} else if (c->rtt_seq == 0 && len != 0) {
 			/* Time one segment per RTT (Karn: never a resent one). */
@@ -426,6 +427,7 @@ void tcp_output(struct tcpstack_conn *c, uint64_t now)
 static void resent(struct tcpstack_conn *c, uint32_t seq, uint32_t len)
 {
 	c->retrans_segs++;
+	c->retrans_bytes += len;
 	tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);
 	if (c->rtt_seq != 0 && seq_leq(c->rtt_seq, seq + len + 1))
 		c->rtt_seq = 0;
@@ -492,6 +494,7 @@ void tcp_sack_recover(struct tcpstack_conn *c, uint64_t now)
 		len = seg_limit(c, start, RTE_MIN(len, emss));
 		send_segment(c, start, len, RTE_TCP_ACK_FLAG, now);
 		c->retrans_segs++;
+		c->retrans_bytes += len;
 		tcp_count(c->s, TCPSTACK_MIB_TCP_RETRANS_SEGS);
 		tcp_count(c->s, TCPSTACK_MIB_TCP_SACK_RETRANS);
 		c->sb.high_rxt = start + len;

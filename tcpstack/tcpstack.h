@@ -512,6 +512,7 @@ struct tcpstack_tcp_info {
 	uint32_t iss, irs; /**< initial sequence numbers, ours and the peer's */
 	uint32_t snd_una, sndq_bytes, inflight;
 	uint64_t bytes_acked, bytes_received, retrans_segs;
+	uint64_t retrans_bytes; /**< payload sent again */
 };
 void tcpstack_tcp_get_info(const struct tcpstack_conn *c, struct tcpstack_tcp_info *i);
 

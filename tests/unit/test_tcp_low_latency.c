@@ -588,6 +588,7 @@ static void single_segment_probe(unsigned samples, uint64_t pto)
 	assert_int_equal(after.cwnd, before.cwnd);
 	assert_int_equal(after.ssthresh, before.ssthresh);
 	assert_int_equal(after.retrans_segs, 1);
+	assert_int_equal(after.retrans_bytes, g.len);
 	assert_int_equal(after.snd_una, g.seq);
 	assert_int_equal(after.inflight, SEG);
 
