@@ -138,3 +138,15 @@ void proxy_health_expire(struct proxy_health *h, const struct proxy_health_param
 		record(h, p, true);
 	}
 }
+
+void proxy_health_subflows(struct proxy_health *h, const struct proxy_health_params *p, unsigned n,
+			   uint64_t srtt_ns)
+{
+	if (n == 0) {
+		set_state(h, PROXY_HEALTH_UNKNOWN);
+		return;
+	}
+	h->srtt_ns = srtt_ns;
+	set_state(h, p->degraded_rtt_ns != 0 && srtt_ns > p->degraded_rtt_ns ? PROXY_HEALTH_DEGRADED
+									     : PROXY_HEALTH_UP);
+}

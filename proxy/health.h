@@ -55,6 +55,11 @@ bool proxy_health_answered(struct proxy_health *h, const struct proxy_health_par
 			   uint16_t seq, uint64_t now, uint64_t *rtt_ns);
 /* Probes awaited past the timeout are lost. */
 void proxy_health_expire(struct proxy_health *h, const struct proxy_health_params *p, uint64_t now);
+/* A path that is not probed, as its @n established subflows (of mean
+ * smoothed RTT @srtt_ns) show it: up (or degraded by RTT) while it has
+ * some; unknown without: no traffic says nothing. */
+void proxy_health_subflows(struct proxy_health *h, const struct proxy_health_params *p, unsigned n,
+			   uint64_t srtt_ns);
 /* Loss over the window, in percent (0 while empty). */
 unsigned proxy_health_loss_pct(const struct proxy_health *h);
 

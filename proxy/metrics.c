@@ -12,14 +12,6 @@
 #include "proxy/health.h"
 #include "proxy/worker.h"
 
-#define SUM(dp, expr)                                             \
-	({                                                        \
-		uint64_t sum_ = 0;                                \
-		for (unsigned i_ = 0; i_ < (dp)->n_workers; i_++) \
-			sum_ += (dp)->stats[i_].expr;             \
-		sum_;                                             \
-	})
-
 typedef struct mgmt_prom_label label;
 
 static void ports(const struct proxy_dataplane *dp, struct mgmt_buf *b)
@@ -45,14 +37,14 @@ static void ports(const struct proxy_dataplane *dp, struct mgmt_buf *b)
 		struct rte_eth_stats hw;
 		if (rte_eth_stats_get(dp->ports[pi].port_id, &hw) != 0)
 			memset(&hw, 0, sizeof(hw));
-		v[0][pi] = SUM(dp, port[pi].rx_packets);
-		v[1][pi] = SUM(dp, port[pi].rx_bytes);
-		v[2][pi] = SUM(dp, port[pi].tx_packets);
-		v[3][pi] = SUM(dp, port[pi].tx_bytes);
-		v[4][pi] = SUM(dp, port[pi].rx_drops);
-		v[5][pi] = SUM(dp, port[pi].tx_drops);
+		v[0][pi] = PROXY_SUM(dp, port[pi].rx_packets);
+		v[1][pi] = PROXY_SUM(dp, port[pi].rx_bytes);
+		v[2][pi] = PROXY_SUM(dp, port[pi].tx_packets);
+		v[3][pi] = PROXY_SUM(dp, port[pi].tx_bytes);
+		v[4][pi] = PROXY_SUM(dp, port[pi].rx_drops);
+		v[5][pi] = PROXY_SUM(dp, port[pi].tx_drops);
 		v[6][pi] = hw.imissed;
-		v[7][pi] = hw.rx_nombuf + SUM(dp, tcp[pi].v[TCPSTACK_MIB_NO_MBUF]);
+		v[7][pi] = hw.rx_nombuf + PROXY_SUM(dp, tcp[pi].v[TCPSTACK_MIB_NO_MBUF]);
 	}
 	for (unsigned f = 0; f < RTE_DIM(fam); f++) {
 		mgmt_prom_family(b, fam[f].name, "counter", fam[f].help);
@@ -67,7 +59,8 @@ static void ports(const struct proxy_dataplane *dp, struct mgmt_buf *b)
 		for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++) {
 			const label l[] = { { "port", dp->ports[pi].name },
 					    { "reason", tcpstack_mib_names[k] } };
-			mgmt_prom_u64(b, "mpgw_stack_events_total", l, 2, SUM(dp, tcp[pi].v[k]));
+			mgmt_prom_u64(b, "mpgw_stack_events_total", l, 2,
+				      PROXY_SUM(dp, tcp[pi].v[k]));
 		}
 }
 
@@ -77,18 +70,18 @@ static void engines(const struct proxy_dataplane *dp, struct mgmt_buf *b)
 			 "Data path events and drops, by reason.");
 	for (unsigned k = 0; k < PROXY_MIB_MAX; k++) {
 		const label l[] = { { "reason", proxy_mib_names[k] } };
-		mgmt_prom_u64(b, "mpgw_dataplane_events_total", l, 1, SUM(dp, mib[k]));
+		mgmt_prom_u64(b, "mpgw_dataplane_events_total", l, 1, PROXY_SUM(dp, mib[k]));
 	}
 	mgmt_prom_family(b, "mpgw_tcp_events_total", "counter",
 			 "The TCP engine of the box's addresses, by event.");
 	for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++) {
 		const label l[] = { { "reason", tcpstack_mib_names[k] } };
-		mgmt_prom_u64(b, "mpgw_tcp_events_total", l, 1, SUM(dp, tcp_engine.v[k]));
+		mgmt_prom_u64(b, "mpgw_tcp_events_total", l, 1, PROXY_SUM(dp, tcp_engine.v[k]));
 	}
 	mgmt_prom_family(b, "mpgw_mptcp_events_total", "counter", "The MPTCP engine, by event.");
 	for (unsigned k = 0; k < MPTCP_MIB_MAX; k++) {
 		const label l[] = { { "reason", mptcp_mib_names[k] } };
-		mgmt_prom_u64(b, "mpgw_mptcp_events_total", l, 1, SUM(dp, mptcp.v[k]));
+		mgmt_prom_u64(b, "mpgw_mptcp_events_total", l, 1, PROXY_SUM(dp, mptcp.v[k]));
 	}
 
 	static const struct {
@@ -107,7 +100,8 @@ static void engines(const struct proxy_dataplane *dp, struct mgmt_buf *b)
 			 "MP_JOIN subflows, by result (ours and the peers').");
 	for (unsigned i = 0; i < RTE_DIM(joins); i++) {
 		const label l[] = { { "result", joins[i].result } };
-		mgmt_prom_u64(b, "mpgw_mptcp_joins_total", l, 1, SUM(dp, mptcp.v[joins[i].mib]));
+		mgmt_prom_u64(b, "mpgw_mptcp_joins_total", l, 1,
+			      PROXY_SUM(dp, mptcp.v[joins[i].mib]));
 	}
 	static const struct {
 		const char *reason;
@@ -125,12 +119,12 @@ static void engines(const struct proxy_dataplane *dp, struct mgmt_buf *b)
 	for (unsigned i = 0; i < RTE_DIM(fallbacks); i++) {
 		const label l[] = { { "reason", fallbacks[i].reason } };
 		mgmt_prom_u64(b, "mpgw_mptcp_fallbacks_total", l, 1,
-			      SUM(dp, mptcp.v[fallbacks[i].mib]));
+			      PROXY_SUM(dp, mptcp.v[fallbacks[i].mib]));
 	}
 	mgmt_prom_family(b, "mpgw_mptcp_reinjected_bytes_total", "counter",
 			 "Data sent again on another subflow.");
 	mgmt_prom_u64(b, "mpgw_mptcp_reinjected_bytes_total", NULL, 0,
-		      SUM(dp, mptcp.v[MPTCP_MIB_REINJECT_BYTES]));
+		      PROXY_SUM(dp, mptcp.v[MPTCP_MIB_REINJECT_BYTES]));
 	static const struct {
 		const char *result;
 		enum tcpstack_mib mib;
@@ -144,9 +138,9 @@ static void engines(const struct proxy_dataplane *dp, struct mgmt_buf *b)
 		"SYN cookies sent once the half-open table was full, and cookies returned.");
 	for (unsigned i = 0; i < RTE_DIM(cookies); i++) {
 		const label l[] = { { "result", cookies[i].result } };
-		uint64_t v = SUM(dp, tcp_engine.v[cookies[i].mib]);
+		uint64_t v = PROXY_SUM(dp, tcp_engine.v[cookies[i].mib]);
 		for (unsigned pi = 0; pi < dp->n_ports; pi++)
-			v += SUM(dp, tcp[pi].v[cookies[i].mib]);
+			v += PROXY_SUM(dp, tcp[pi].v[cookies[i].mib]);
 		mgmt_prom_u64(b, "mpgw_tcp_syncookies_total", l, 1, v);
 	}
 }
@@ -198,7 +192,7 @@ static void peers(const struct proxy_dataplane *dp, const struct mgmt_config *cf
 		for (unsigned i = 0; i < cfg->n_peers; i++) {
 			const label l[] = { { "peer", cfg->peers[i].name } };
 			unsigned s = cfg->peers[i].slot;
-			mgmt_prom_u64(b, fam[f].name, l, 1, SUM(dp, peer[s].mib[fam[f].mib]));
+			mgmt_prom_u64(b, fam[f].name, l, 1, PROXY_SUM(dp, peer[s].mib[fam[f].mib]));
 		}
 	}
 	mgmt_prom_family(
@@ -209,13 +203,13 @@ static void peers(const struct proxy_dataplane *dp, const struct mgmt_config *cf
 			const label l[] = { { "peer", cfg->peers[i].name },
 					    { "reason", pass[k].reason } };
 			mgmt_prom_u64(b, "mpgw_proxy_passthrough_total", l, 2,
-				      SUM(dp, peer[cfg->peers[i].slot].mib[pass[k].mib]));
+				      PROXY_SUM(dp, peer[cfg->peers[i].slot].mib[pass[k].mib]));
 		}
 	mgmt_prom_family(b, "mpgw_proxy_connections", "gauge", "Proxied connections now.");
 	for (unsigned i = 0; i < cfg->n_peers; i++) {
 		const label l[] = { { "peer", cfg->peers[i].name } };
 		mgmt_prom_u64(b, "mpgw_proxy_connections", l, 1,
-			      SUM(dp, peer[cfg->peers[i].slot].active));
+			      PROXY_SUM(dp, peer[cfg->peers[i].slot].active));
 	}
 	mgmt_prom_family(
 		b, "mpgw_proxy_connection_setup_seconds", "histogram",
@@ -225,9 +219,9 @@ static void peers(const struct proxy_dataplane *dp, const struct mgmt_config *cf
 		unsigned s = cfg->peers[i].slot;
 		uint64_t counts[PROXY_SETUP_BUCKETS + 1];
 		for (unsigned k = 0; k <= PROXY_SETUP_BUCKETS; k++)
-			counts[k] = SUM(dp, peer[s].setup[k]);
+			counts[k] = PROXY_SUM(dp, peer[s].setup[k]);
 		hist(b, "mpgw_proxy_connection_setup_seconds", l, 1, proxy_setup_bounds_us,
-		     PROXY_SETUP_BUCKETS, counts, SUM(dp, peer[s].setup_sum_ns));
+		     PROXY_SETUP_BUCKETS, counts, PROXY_SUM(dp, peer[s].setup_sum_ns));
 	}
 }
 

@@ -36,8 +36,13 @@ static void publish(struct proxy_relay *r, const struct mgmt_peer *p, const stru
 	const struct proxy_health *h = &r->health[p->slot][q->slot];
 	struct proxy_path_stats *ps = path_stats(r, p->slot, q->slot);
 
+	/* (a path known by its subflows comes and goes with its traffic:
+	 * that is no news) */
+	bool by_probes = probed(p, q) && r->cfg->health_probe_interval_ms != 0;
 	if (ps->state != h->state)
-		mgmt_log(h->state == PROXY_HEALTH_DOWN ? LOG_WARNING : LOG_NOTICE,
+		mgmt_log(h->state == PROXY_HEALTH_DOWN ? LOG_WARNING
+			 : by_probes		       ? LOG_NOTICE
+						       : LOG_INFO,
 			 "path %s/%s: %s -> %s (loss %u %%, rtt %.1f ms)", p->name, q->name,
 			 proxy_health_state_names[ps->state], proxy_health_state_names[h->state],
 			 proxy_health_loss_pct(h), (double)h->srtt_ns / 1e6);
@@ -138,6 +143,8 @@ void relay_paths_account(struct relay_conn *rc)
 			.received = si.tcp.bytes_received,
 			.retrans = si.tcp.retrans_segs,
 			.retrans_bytes = si.tcp.retrans_bytes,
+			.srtt_us = si.tcp.srtt_us,
+			.established = si.established && !si.closing,
 			.path = (int8_t)path_of(r, p, si.tcp.laddr, si.tcp.raddr),
 		};
 		const struct relay_sf_seen *old = NULL;
@@ -163,16 +170,34 @@ void relay_paths_account(struct relay_conn *rc)
 static void sweep(struct proxy_relay *r)
 {
 	uint64_t subflows[MGMT_PEERS_MAX][MGMT_PATHS_MAX] = { { 0 } };
+	uint64_t srtt_sum[MGMT_PEERS_MAX][MGMT_PATHS_MAX] = { { 0 } };
 
 	for (struct relay_conn *rc = r->conns; rc != NULL; rc = rc->next) {
 		relay_paths_account(rc);
-		for (unsigned k = 0; k < rc->n_seen; k++)
-			if (rc->seen[k].path >= 0)
-				subflows[rc->peer_slot][rc->seen[k].path]++;
+		for (unsigned k = 0; k < rc->n_seen; k++) {
+			const struct relay_sf_seen *f = &rc->seen[k];
+			if (f->path < 0 || !f->established)
+				continue;
+			subflows[rc->peer_slot][f->path]++;
+			srtt_sum[rc->peer_slot][f->path] += (uint64_t)f->srtt_us * 1000;
+		}
 	}
 	for (unsigned s = 0; s < MGMT_PEERS_MAX; s++)
 		for (unsigned t = 0; t < MGMT_PATHS_MAX; t++)
 			path_stats(r, s, t)->subflows = subflows[s][t];
+	/* Paths not probed are known by their subflows alone. */
+	for (unsigned i = 0; i < r->cfg->n_peers; i++) {
+		const struct mgmt_peer *p = &r->cfg->peers[i];
+		for (unsigned j = 0; j < p->n_paths; j++) {
+			const struct mgmt_path *q = &p->paths[j];
+			unsigned n = (unsigned)subflows[p->slot][q->slot];
+			if (probed(p, q) && r->cfg->health_probe_interval_ms != 0)
+				continue;
+			proxy_health_subflows(&r->health[p->slot][q->slot], &r->health_params, n,
+					      n ? srtt_sum[p->slot][q->slot] / n : 0);
+			publish(r, p, q);
+		}
+	}
 	for (unsigned i = 0; i < r->cfg->n_peers; i++) {
 		const struct mgmt_peer *p = &r->cfg->peers[i];
 		unsigned active = 0;

@@ -64,6 +64,8 @@ struct relay_sf_seen {
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	uint64_t sent, received, retrans, retrans_bytes;
+	uint32_t srtt_us;
+	bool established;
 	int8_t path; /* slot, or -1: on no configured path */
 };
 

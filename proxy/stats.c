@@ -35,14 +35,6 @@ const struct proxy_lcore_stats *proxy_dataplane_stats(const struct proxy_datapla
 	return dp->stats;
 }
 
-#define SUM(dp, expr)                                             \
-	({                                                        \
-		uint64_t sum_ = 0;                                \
-		for (unsigned i_ = 0; i_ < (dp)->n_workers; i_++) \
-			sum_ += (dp)->stats[i_].expr;             \
-		sum_;                                             \
-	})
-
 void proxy_dataplane_counters(const struct proxy_dataplane *dp,
 			      void (*fn)(void *ctx, const char *name, uint64_t v), void *ctx)
 {
@@ -52,22 +44,22 @@ void proxy_dataplane_counters(const struct proxy_dataplane *dp,
 		const char *pn = dp->ports[pi].name;
 		for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++) {
 			snprintf(name, sizeof(name), "%s.%s", pn, tcpstack_mib_names[k]);
-			fn(ctx, name, SUM(dp, tcp[pi].v[k]));
+			fn(ctx, name, PROXY_SUM(dp, tcp[pi].v[k]));
 		}
 	}
 	for (unsigned k = 0; k < TCPSTACK_MIB_MAX; k++) {
 		snprintf(name, sizeof(name), "tcp.%s", tcpstack_mib_names[k]);
-		fn(ctx, name, SUM(dp, tcp_engine.v[k]));
+		fn(ctx, name, PROXY_SUM(dp, tcp_engine.v[k]));
 	}
 	for (unsigned k = 0; k < MPTCP_MIB_MAX; k++) {
 		snprintf(name, sizeof(name), "mptcp.%s", mptcp_mib_names[k]);
-		fn(ctx, name, SUM(dp, mptcp.v[k]));
+		fn(ctx, name, PROXY_SUM(dp, mptcp.v[k]));
 	}
 	for (unsigned k = 0; k < PROXY_MIB_MAX; k++)
-		fn(ctx, proxy_mib_names[k], SUM(dp, mib[k]));
+		fn(ctx, proxy_mib_names[k], PROXY_SUM(dp, mib[k]));
 	for (unsigned k = 1; k < PROXY_CONVERT_REASON_MAX; k++) {
 		snprintf(name, sizeof(name), "proxy.%s", proxy_convert_reason_names[k]);
-		fn(ctx, name, SUM(dp, convert[k]));
+		fn(ctx, name, PROXY_SUM(dp, convert[k]));
 	}
 }
 
@@ -89,10 +81,11 @@ void proxy_dataplane_dump_stats(const struct proxy_dataplane *dp, FILE *f)
 			" tx_packets %" PRIu64 " tx_bytes %" PRIu64 " tx_drops %" PRIu64
 			" no_mbuf %" PRIu64 " hw_missed %" PRIu64 " hw_rx_errors %" PRIu64
 			" hw_tx_errors %" PRIu64 "\n",
-			p->name, SUM(dp, port[pi].rx_packets), SUM(dp, port[pi].rx_bytes),
-			SUM(dp, port[pi].rx_drops), SUM(dp, port[pi].tx_packets),
-			SUM(dp, port[pi].tx_bytes), SUM(dp, port[pi].tx_drops),
-			SUM(dp, tcp[pi].v[TCPSTACK_MIB_NO_MBUF]) + hw.rx_nombuf, hw.imissed,
+			p->name, PROXY_SUM(dp, port[pi].rx_packets),
+			PROXY_SUM(dp, port[pi].rx_bytes), PROXY_SUM(dp, port[pi].rx_drops),
+			PROXY_SUM(dp, port[pi].tx_packets), PROXY_SUM(dp, port[pi].tx_bytes),
+			PROXY_SUM(dp, port[pi].tx_drops),
+			PROXY_SUM(dp, tcp[pi].v[TCPSTACK_MIB_NO_MBUF]) + hw.rx_nombuf, hw.imissed,
 			hw.ierrors, hw.oerrors);
 	}
 	proxy_dataplane_counters(dp, dump_one, f);

@@ -56,6 +56,15 @@ struct proxy_dataplane {
 	volatile int quit;
 };
 
+/* One counter summed over the workers' blocks: PROXY_SUM(dp, mib[k]). */
+#define PROXY_SUM(dp, expr)                                       \
+	({                                                        \
+		uint64_t sum_ = 0;                                \
+		for (unsigned i_ = 0; i_ < (dp)->n_workers; i_++) \
+			sum_ += (dp)->stats[i_].expr;             \
+		sum_;                                             \
+	})
+
 /* The lcore entry point; @arg is a struct proxy_worker. */
 int proxy_worker_main(void *arg);
 

@@ -105,6 +105,9 @@ conn_paths() { # the paths of the first connection's subflows, sorted
 		jq_py "' '.join(sorted(s['path'] for s in d['connections'][0]['subflows'] if s['state'] != 'closing'))" 2>/dev/null
 }
 conn_paths_are() { [ "$(conn_paths)" = "$1" ]; }
+path_carries() { # PATH: the first connection received bytes on it
+	[ "$(ctlj connection show | jq_py "sum(s['bytes_received'] for s in d['connections'][0]['subflows'] if s['path']=='$1') > 0")" = True ]
+}
 
 # Both paths come up by their probes, before any traffic.
 tb_check "paths p0 and p1 up by their probes" tb_wait_for 10 states_are "up up"
@@ -127,6 +130,7 @@ tb_check "connection show: the connection and a line per subflow" \
 ctl path add p2 peer gwb local wan2 remote 198.18.22.2 >"$TB_DIR/ctl.out" 2>&1
 tb_check "path add p2 at run time" grep -q '^ok' "$TB_DIR/ctl.out"
 tb_check "the running download opens a subflow on p2" tb_wait_for 10 conn_paths_are "p0 p1 p2"
+tb_check "and the download's bytes come over it" tb_wait_for 10 path_carries p2
 tb_check "p2 comes up by its probes" tb_wait_for 10 path_is p2 up
 
 ctl path del p1 peer gwb >"$TB_DIR/ctl.out" 2>&1

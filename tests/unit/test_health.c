@@ -141,6 +141,27 @@ static void test_start(void **state)
 	assert_int_equal(h.state, PROXY_HEALTH_DOWN);
 }
 
+/* Not probed: what the subflows show. */
+static void test_subflows(void **state)
+{
+	struct proxy_health_params p = P;
+	struct proxy_health h;
+
+	(void)state;
+	p.degraded_rtt_ns = 50 * MS;
+	proxy_health_init(&h);
+	proxy_health_subflows(&h, &p, 0, 0);
+	assert_int_equal(h.state, PROXY_HEALTH_UNKNOWN);
+	proxy_health_subflows(&h, &p, 2, 20 * MS);
+	assert_int_equal(h.state, PROXY_HEALTH_UP);
+	assert_int_equal(h.srtt_ns, 20 * MS);
+	proxy_health_subflows(&h, &p, 2, 80 * MS);
+	assert_int_equal(h.state, PROXY_HEALTH_DEGRADED);
+	proxy_health_subflows(&h, &p, 0, 0);
+	assert_int_equal(h.state, PROXY_HEALTH_UNKNOWN);
+	assert_int_equal(h.state_changes, 3);
+}
+
 /* More probes out than slots: the oldest, still awaited, counts lost. */
 static void test_slot_reuse_counts_lost(void **state)
 {
@@ -162,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_degraded_by_rtt),
 		cmocka_unit_test(test_stray_answers),
 		cmocka_unit_test(test_start),
+		cmocka_unit_test(test_subflows),
 		cmocka_unit_test(test_slot_reuse_counts_lost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
