@@ -320,7 +320,8 @@ static void write_yaml(const struct mgmt_config *c, struct out *o)
 	     c->idle_sleep_us, c->burst);
 	emit(o, "mempool: {mbufs: %u, cache: %u}\n", c->mbufs, c->mbuf_cache);
 	emit(o, "arp: {timeout_s: %u, entries: %u}\n", c->arp_timeout_s, c->arp_entries);
-	emit(o, "log: {level: %s}\n", level_name(c->log_level));
+	emit(o, "log: {level: %s, syslog: %s}\n", level_name(c->log_level),
+	     c->log_syslog ? "true" : "false");
 	emit(o, "control:\n  socket: ");
 	emit_str(o, c->ctl_socket);
 	emit(o, "\n  mode: \"%04o\"\n", c->ctl_mode);
