@@ -37,17 +37,21 @@ void *relay_far_accept(void *listener_user, struct mptcp_sock *m)
 	struct proxy_relay *r = listener_user;
 	struct mptcp_subflow_info si;
 	uint32_t raddr = 0;
+	uint16_t rport = 0;
 	uint64_t now = tcpstack_tcp_now(r->env.tcp);
 
 	/* The initial subflow is the last in the list. */
-	for (unsigned i = 0; mptcp_get_subflow_info(m, i, &si) == 0; i++)
+	for (unsigned i = 0; mptcp_get_subflow_info(m, i, &si) == 0; i++) {
 		raddr = si.tcp.raddr;
+		rport = si.tcp.rport;
+	}
 	int peer = peer_by_addr(r->cfg, raddr);
 	if (peer < 0) {
-		const uint8_t *a = (const uint8_t *)&raddr;
+		char a[24];
 		relay_count(r, PROXY_MIB_PROXY_FAR_NOT_PEER);
-		mgmt_log(LOG_NOTICE, "proxy: refused MPTCP from %u.%u.%u.%u: not a configured peer",
-			 a[0], a[1], a[2], a[3]);
+		relay_log_rejected(r, PROXY_MIB_PROXY_FAR_NOT_PEER, now,
+				   "refused MPTCP from %s: not a configured peer",
+				   relay_endpoint(raddr, rport, a));
 		return NULL;
 	}
 	struct relay_conn *rc = relay_far_new(r, m, (uint16_t)peer, now);
@@ -188,8 +192,13 @@ static void read_request(struct relay_conn *rc, uint64_t now)
 	memcpy(&rc->saddr, msg.req.dest.addr, 4);
 	rc->cport = msg.req.client.port;
 	rc->sport = msg.req.dest.port;
+	char cs[24], ss[24];
 	if (!proxy_rules_serves(r->served, AF_INET, &rc->saddr)) {
 		relay_count_rc(rc, PROXY_MIB_PROXY_FAR_NOT_SERVED);
+		relay_log_rejected(r, PROXY_MIB_PROXY_FAR_NOT_SERVED, now,
+				   "peer %s asked for %s -> %s: not served here, refused",
+				   rc->peer_name, relay_endpoint(rc->caddr, rc->cport, cs),
+				   relay_endpoint(rc->saddr, rc->sport, ss));
 		respond_and_close(rc, PROXY_CONVERT_NOT_ALLOWED, now);
 		return;
 	}
@@ -201,6 +210,10 @@ static void read_request(struct relay_conn *rc, uint64_t now)
 					     &r->conn_ops, rc, now, &err);
 	if (rc->c == NULL) {
 		relay_count_rc(rc, PROXY_MIB_PROXY_FAR_BUSY);
+		relay_log_rejected(r, PROXY_MIB_PROXY_FAR_BUSY, now,
+				   "peer %s asked for %s -> %s: refused, busy (%s)", rc->peer_name,
+				   relay_endpoint(rc->caddr, rc->cport, cs),
+				   relay_endpoint(rc->saddr, rc->sport, ss), strerror(-err));
 		respond_and_close(rc, PROXY_CONVERT_BUSY, now);
 		return;
 	}

@@ -74,22 +74,35 @@ bool relay_origin_syn(struct proxy_relay *r, struct rte_mbuf *m, const struct pr
 		relay_count(r, PROXY_MIB_PROXY_PASS_RULE);
 		return false;
 	}
+	char cs[24], ss[24];
+#define TUPLE relay_endpoint(k.src, k.sport, cs), relay_endpoint(k.dst, k.dport, ss)
 	if (rule->action == PROXY_RULES_DENY) {
 		relay_count(r, PROXY_MIB_PROXY_DENIED);
+		relay_log_rejected(r, PROXY_MIB_PROXY_DENIED, now, "%s -> %s: denied by rule %s",
+				   TUPLE, rule->name);
 		rte_pktmbuf_free(m);
 		return true;
 	}
 	if (now < r->peer_down_until[cfg->peers[rule->peer].slot]) {
 		relay_count_peer(r, rule->peer, PROXY_MIB_PROXY_PASS_PEER_DOWN);
+		relay_log_rejected(r, PROXY_MIB_PROXY_PASS_PEER_DOWN, now,
+				   "%s -> %s: let through unproxied: peer %s is down", TUPLE,
+				   cfg->peers[rule->peer].name);
 		return false;
 	}
 	if (r->n_conns >= cfg->proxy_max_conns) {
 		relay_count_peer(r, rule->peer, PROXY_MIB_PROXY_PASS_LIMIT);
+		relay_log_rejected(r, PROXY_MIB_PROXY_PASS_LIMIT, now,
+				   "%s -> %s: let through unproxied: %u connections already"
+				   " (proxy.max_connections)",
+				   TUPLE, cfg->proxy_max_conns);
 		return false;
 	}
 	struct relay_conn *rc = relay_conn_new(r, true, now);
 	if (rc == NULL) {
 		relay_count_peer(r, rule->peer, PROXY_MIB_PROXY_PASS_NO_MEMORY);
+		relay_log_rejected(r, PROXY_MIB_PROXY_PASS_NO_MEMORY, now,
+				   "%s -> %s: let through unproxied: out of memory", TUPLE);
 		return false;
 	}
 	relay_conn_set_peer(rc, rule->peer);
@@ -101,6 +114,9 @@ bool relay_origin_syn(struct proxy_relay *r, struct rte_mbuf *m, const struct pr
 	rc->copts = sg->opts;
 	if (rte_hash_add_key_data(r->held, &k, rc) < 0) {
 		relay_count_rc(rc, PROXY_MIB_PROXY_PASS_NO_MEMORY);
+		relay_log_rejected(r, PROXY_MIB_PROXY_PASS_NO_MEMORY, now,
+				   "%s -> %s: let through unproxied: the held-SYN table is full",
+				   TUPLE);
 		relay_conn_maybe_free(rc);
 		return false;
 	}

@@ -4,6 +4,7 @@
  * of inside frames, timers, and each proxied connection's life. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,36 @@ bool proxy_relay_wanted(const struct mgmt_config *cfg)
 void relay_count(const struct proxy_relay *r, enum proxy_mib what)
 {
 	r->env.stats->mib[what]++;
+}
+
+void relay_log_rejected(struct proxy_relay *r, enum proxy_mib why, uint64_t now, const char *fmt,
+			...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (now < r->log_next[why]) {
+		r->log_suppressed[why]++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (r->log_suppressed[why] != 0)
+		mgmt_log(LOG_NOTICE, "proxy: %s (and %u more like it in the last second)", msg,
+			 r->log_suppressed[why]);
+	else
+		mgmt_log(LOG_NOTICE, "proxy: %s", msg);
+	r->log_suppressed[why] = 0;
+	r->log_next[why] = now + 1000000000ull;
+}
+
+const char *relay_endpoint(uint32_t ip, uint16_t port, char buf[24])
+{
+	const uint8_t *b = (const uint8_t *)&ip;
+
+	snprintf(buf, 24, "%u.%u.%u.%u:%u", b[0], b[1], b[2], b[3], port);
+	return buf;
 }
 
 void relay_count_peer(const struct proxy_relay *r, unsigned peer, enum proxy_mib what)

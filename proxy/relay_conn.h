@@ -55,6 +55,9 @@ struct proxy_relay {
 	struct proxy_health health[MGMT_PEERS_MAX][MGMT_PATHS_MAX];
 	struct proxy_health_params health_params;
 	uint64_t next_probe, next_sweep;
+	/* Rejections are logged at most once a second per reason. */
+	uint64_t log_next[PROXY_MIB_MAX];
+	unsigned log_suppressed[PROXY_MIB_MAX];
 	uint64_t wall_ms, wall_at; /* wall clock at monotonic wall_at */
 	uint64_t next_scan;
 };
@@ -115,6 +118,13 @@ struct relay_conn *relay_conn_new(struct proxy_relay *r, bool origin, uint64_t n
  * on it. @return true if freed. */
 bool relay_conn_maybe_free(struct relay_conn *rc);
 void relay_count(const struct proxy_relay *r, enum proxy_mib what);
+/* One line for a connection refused or let through unproxied, why, at
+ * most once a second per reason (the lines skipped are counted in the
+ * next): rejections come in floods. */
+void relay_log_rejected(struct proxy_relay *r, enum proxy_mib why, uint64_t now, const char *fmt,
+			...) __attribute__((format(printf, 4, 5)));
+/* "a.b.c.d:port" of @ip (network order), @port. */
+const char *relay_endpoint(uint32_t ip, uint16_t port, char buf[24]);
 /* Counted for peer @peer (an index in r->cfg->peers) too. */
 void relay_count_peer(const struct proxy_relay *r, unsigned peer, enum proxy_mib what);
 /* Counted for the connection's peer too, while it is configured. */

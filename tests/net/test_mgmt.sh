@@ -172,6 +172,8 @@ tb_check "rule add at run time, first in order" \
 	test "$(ctlj rule show | jq_py "d['rules'][0]['name']")" = no-web
 if tb_exec ha curl -sS -m 3 -o /dev/null "http://$HB:8080/blob" 2>/dev/null; then rc=0; else rc=$?; fi
 tb_check "a new connection to the denied port fails (curl exit $rc)" test "$rc" != 0
+tb_check "and gwA says why, in one line" \
+	grep -q "proxy: $HA:[0-9]* -> $HB:8080: denied by rule no-web" "$TB_DIR/gwa.log"
 ctl rule del no-web >/dev/null
 tb_check "rule del: the port works again" \
 	tb_exec ha curl -sS -m 20 -o /dev/null "http://$HB:8080/blob"
