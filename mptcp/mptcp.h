@@ -43,6 +43,8 @@
 	X(JOIN_SYN_REMOVED, "mptcp_join_syn_addr_removed")                        \
 	X(JOIN_SYNACK_BAD_HMAC, "mptcp_join_synack_bad_hmac")                     \
 	X(JOIN_ACK_BAD_HMAC, "mptcp_join_ack_bad_hmac")                           \
+	/* a join's third ACK after its connection ended */                       \
+	X(JOIN_ACK_CONN_GONE, "mptcp_join_ack_conn_gone")                         \
 	X(JOIN_OK, "mptcp_join_ok")                                               \
 	X(JOIN_TX, "mptcp_join_syn_tx")                                           \
 	X(JOIN_FAILED, "mptcp_join_failed")                                       \

@@ -856,9 +856,11 @@ static void sf_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_k
 	    !sf->join_ok) {
 		/* The third ACK of a join to us. */
 		struct mptcp_sock *jm = mptcp_token_lookup(st->tokens, sf->join_token);
-		if (jm != NULL &&
-		    mptcp_crypto_join_ack_verify(jm->remote_key, jm->local_key, sf->remote_nonce,
-						 sf->local_nonce, o.join.hmac))
+		if (jm == NULL) /* it ended meanwhile: not the peer's fault */
+			mptcp_count(st, MPTCP_MIB_JOIN_ACK_CONN_GONE);
+		else if (mptcp_crypto_join_ack_verify(jm->remote_key, jm->local_key,
+						      sf->remote_nonce, sf->local_nonce,
+						      o.join.hmac))
 			sf->join_ok = true;
 		else
 			mptcp_count(st, MPTCP_MIB_JOIN_ACK_BAD_HMAC);

@@ -94,6 +94,7 @@ static void engines(const struct proxy_dataplane *dp, struct mgmt_buf *b)
 		{ "address_removed", MPTCP_MIB_JOIN_SYN_REMOVED },
 		{ "synack_bad_hmac", MPTCP_MIB_JOIN_SYNACK_BAD_HMAC },
 		{ "ack_bad_hmac", MPTCP_MIB_JOIN_ACK_BAD_HMAC },
+		{ "connection_gone", MPTCP_MIB_JOIN_ACK_CONN_GONE },
 		{ "failed", MPTCP_MIB_JOIN_FAILED },
 	};
 	mgmt_prom_family(b, "mpgw_mptcp_joins_total", "counter",
