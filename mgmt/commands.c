@@ -231,6 +231,9 @@ static json_t *cmd_rule_show(struct mgmt_state *st, const json_t *req)
 				      mgmt_rule_action_name(r->action));
 		if (r->action == MGMT_RULE_INTERCEPT)
 			json_object_set_new(o, "peer", json_string(cfg->peers[r->peer].name));
+		json_object_set_new(
+			o, "hits",
+			json_integer((json_int_t)st->hooks->rule_hits(st->hooks->ctx, r->slot)));
 		json_array_append_new(v, o);
 	}
 	return json_pack("{s:b, s:o}", "ok", 1, "rules", v);

@@ -1648,6 +1648,7 @@ static int cfg_rule(const struct cfg_ctx *c, unsigned i, const struct raw_rule *
 	if (cfg_entry_name(c, "rules", "rule", i, rr->name, u->name, cfg->rules[0].name,
 			   sizeof(cfg->rules[0])) < 0)
 		return -1;
+	u->slot = (uint16_t)i;
 	snprintf(key, sizeof(key), "rules[%u].dst", i);
 	if (!rr->dst)
 		return cfg_fail(c, key, "required key missing");
@@ -2288,12 +2289,12 @@ int mgmt_config_path_index(const struct mgmt_peer *peer, const char *name)
 /* Counter slots                                                            */
 
 /* Lowest slot below @n not in @used, taken; n entries never need more. */
-static uint8_t slot_take(bool *used, unsigned n)
+static unsigned slot_take(bool *used, unsigned n)
 {
 	for (unsigned s = 0; s < n; s++) {
 		if (!used[s]) {
 			used[s] = true;
-			return (uint8_t)s;
+			return s;
 		}
 	}
 	return 0; /* more entries than slots: mgmt_config_check() refuses that */
@@ -2315,7 +2316,26 @@ static void align_paths(const struct mgmt_peer *old, struct mgmt_peer *p)
 	}
 	for (unsigned j = 0; j < n; j++)
 		if (!kept[j])
-			p->paths[j].slot = slot_take(used, MGMT_PATHS_MAX);
+			p->paths[j].slot = (uint8_t)slot_take(used, MGMT_PATHS_MAX);
+}
+
+static void align_rules(const struct mgmt_config *old, struct mgmt_config *cfg)
+{
+	bool used[MGMT_RULES_MAX] = { false }, kept[MGMT_RULES_MAX] = { false };
+	unsigned n = cfg->n_rules < MGMT_RULES_MAX ? cfg->n_rules : MGMT_RULES_MAX;
+
+	for (unsigned i = 0; i < n; i++) {
+		int k = mgmt_config_rule_index(old, cfg->rules[i].name);
+		unsigned s = k >= 0 ? old->rules[k].slot : MGMT_RULES_MAX;
+
+		if (s < MGMT_RULES_MAX && !used[s]) {
+			cfg->rules[i].slot = (uint16_t)s;
+			used[s] = kept[i] = true;
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (!kept[i])
+			cfg->rules[i].slot = (uint16_t)slot_take(used, MGMT_RULES_MAX);
 }
 
 void mgmt_config_align(const struct mgmt_config *old, struct mgmt_config *cfg)
@@ -2341,9 +2361,10 @@ void mgmt_config_align(const struct mgmt_config *old, struct mgmt_config *cfg)
 	for (unsigned i = 0; i < n; i++) {
 		if (kept[i])
 			continue;
-		cfg->peers[i].slot = slot_take(used, MGMT_PEERS_MAX);
+		cfg->peers[i].slot = (uint8_t)slot_take(used, MGMT_PEERS_MAX);
 		align_paths(NULL, &cfg->peers[i]);
 	}
+	align_rules(old, cfg);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2558,9 +2579,19 @@ int mgmt_config_check(const struct mgmt_config *cfg, char *err)
 	for (unsigned i = 0; i < cfg->n_peers; i++)
 		if (chk_peer(&c, cfg, i) < 0)
 			return -1;
-	for (unsigned i = 0; i < cfg->n_rules; i++)
+	bool slot_used[MGMT_RULES_MAX] = { false };
+	for (unsigned i = 0; i < cfg->n_rules; i++) {
 		if (chk_rule(&c, cfg, i) < 0)
 			return -1;
+		unsigned s = cfg->rules[i].slot;
+		snprintf(key, sizeof(key), "rules[%u]", i);
+		if (s >= MGMT_RULES_MAX)
+			return cfg_fail(&c, key, "counter slot %u is out of range (0..%d)", s,
+					MGMT_RULES_MAX - 1);
+		if (slot_used[s])
+			return cfg_fail(&c, key, "counter slot %u is another rule's", s);
+		slot_used[s] = true;
+	}
 	for (unsigned i = 0; i < cfg->n_served; i++) {
 		snprintf(key, sizeof(key), "served[%u]", i);
 		if (chk_prefix(&c, key, &cfg->served[i]) < 0)

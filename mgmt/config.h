@@ -148,6 +148,9 @@ enum mgmt_rule_action {
 /** One interception rule; the first that matches a new SYN decides. */
 struct mgmt_rule {
 	char name[MGMT_NAME_MAX];
+	/** Index of the rule's hit counter, stable across reloads
+	 *  (mgmt_config_align()); < MGMT_RULES_MAX, unique. */
+	uint16_t slot;
 	enum mgmt_rule_action action;
 	uint16_t peer; /**< intercept: index into peers */
 	struct mgmt_prefix dst; /**< required */
@@ -231,8 +234,8 @@ struct mgmt_config {
 /**
  * Parse and validate a configuration held in memory (fuzzable entry point).
  * Nothing else is read but the user and group databases, for
- * control.owner and control.group given by name. Peers and paths get
- * slot = index.
+ * control.owner and control.group given by name. Peers, paths and rules
+ * get slot = index.
  *
  * @param buf, len  YAML text (need not be NUL-terminated)
  * @param name      file name used in error messages
@@ -269,10 +272,10 @@ int mgmt_config_path_index(const struct mgmt_peer *peer, const char *name);
 
 /**
  * Give @p cfg the counter slots of @p old, the configuration running: a
- * peer of cfg named as one of old takes its slot, and each of its paths
- * named as one of that peer's takes that path's slot; the other peers and
- * paths take the lowest slots left. Nothing is reordered. A slot freed by a
- * removed (or renamed) peer or path may so go to a new one: the data plane
+ * peer or rule of cfg named as one of old takes its slot, and each of a
+ * peer's paths named as one of that peer's takes that path's slot; the
+ * other peers, paths and rules take the lowest slots left. Nothing is reordered. A slot freed by a
+ * removed (or renamed) peer, path or rule may so go to a new one: the data plane
  * clears a slot's counters when the name in it changes. @p old NULL: slots
  * are given as to new entries. Call it after every edit, before
  * mgmt_config_check().

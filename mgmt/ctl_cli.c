@@ -806,7 +806,7 @@ static void render_rules(FILE *f, const json_t *rules)
 	const json_t *r;
 	size_t i;
 
-	tab_init(&t, 8, "r.......");
+	tab_init(&t, 9, "r.......r");
 	tab_add(&t, "#");
 	tab_add(&t, "NAME");
 	tab_add(&t, "DST");
@@ -815,6 +815,7 @@ static void render_rules(FILE *f, const json_t *rules)
 	tab_add(&t, "SPORT");
 	tab_add(&t, "ACTION");
 	tab_add(&t, "PEER");
+	tab_add(&t, "HITS");
 	json_array_foreach(rules, i, r)
 	{
 		tab_add(&t, "%zu", i);
@@ -825,6 +826,7 @@ static void render_rules(FILE *f, const json_t *rules)
 		tab_any(&t, r, "sport");
 		tab_val(&t, "", r, "action", "");
 		tab_val(&t, "", r, "peer", "");
+		tab_val(&t, "", r, "hits", "");
 	}
 	tab_print(f, &t);
 }

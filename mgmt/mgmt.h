@@ -72,6 +72,8 @@ struct mgmt_hooks {
 			    struct mgmt_path_status *out);
 	/** Proxied connections of the peer in @p peer_slot now. */
 	unsigned (*peer_connections)(void *ctx, unsigned peer_slot);
+	/** New SYNs the rule in @p rule_slot decided (mgmt_rule.slot). */
+	uint64_t (*rule_hits)(void *ctx, unsigned rule_slot);
 };
 
 /** What the loop is given to run with. */

@@ -73,6 +73,11 @@ static unsigned peer_connections(void *ctx, unsigned peer_slot)
 	return proxy_dataplane_peer_connections(ctx, peer_slot);
 }
 
+static uint64_t rule_hits(void *ctx, unsigned rule_slot)
+{
+	return proxy_dataplane_rule_hits(ctx, rule_slot);
+}
+
 /* Every signal the management loop handles is blocked before the EAL
  * starts its threads, so that they inherit the mask and only the loop's
  * signalfd ever sees these signals. */
@@ -127,6 +132,7 @@ static int run(const struct mgmt_config *cfg, const char *path)
 		.connections = connections,
 		.path_status = path_status,
 		.peer_connections = peer_connections,
+		.rule_hits = rule_hits,
 	};
 	const struct mgmt_params mp = {
 		.config_path = path,

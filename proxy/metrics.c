@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The data plane's metrics in Prometheus text (docs/metrics.md): summed
  * over lcores, named by the running configuration. Labels carry only names
- * the operator chose (port, peer, path) or fixed words (reason, state,
+ * the operator chose (port, peer, path, rule) or fixed words (reason, state,
  * result, pool, lcore number): never an address or a connection. */
 #include <string.h>
 
@@ -351,12 +351,25 @@ static void resources(const struct proxy_dataplane *dp, struct mgmt_buf *b)
 	}
 }
 
+static void rules(const struct proxy_dataplane *dp, const struct mgmt_config *cfg,
+		  struct mgmt_buf *b)
+{
+	mgmt_prom_family(b, "mpgw_rule_hits_total", "counter",
+			 "New SYNs each interception rule decided (the first that matched).");
+	for (unsigned i = 0; i < cfg->n_rules; i++) {
+		const label l[] = { { "rule", cfg->rules[i].name } };
+		mgmt_prom_u64(b, "mpgw_rule_hits_total", l, 1,
+			      PROXY_SUM(dp, rule_hits[cfg->rules[i].slot]));
+	}
+}
+
 void proxy_dataplane_metrics(const struct proxy_dataplane *dp, const struct mgmt_config *cfg,
 			     struct mgmt_buf *b)
 {
 	ports(dp, b);
 	engines(dp, b);
 	peers(dp, cfg, b);
+	rules(dp, cfg, b);
 	paths(dp, cfg, b);
 	resources(dp, b);
 }

@@ -69,6 +69,7 @@ bool relay_origin_syn(struct proxy_relay *r, struct rte_mbuf *m, const struct pr
 
 	if (idx == PROXY_RULES_NONE)
 		return false;
+	r->env.stats->rule_hits[cfg->rules[idx].slot]++;
 	const struct proxy_rules_rule *rule = proxy_rules_get(r->rules, idx);
 	if (rule->action == PROXY_RULES_PASSTHROUGH) {
 		relay_count(r, PROXY_MIB_PROXY_PASS_RULE);

@@ -116,6 +116,7 @@ struct proxy_lcore_stats {
 	uint64_t idle_cycles; /**< TSC cycles of empty loops and sleeps */
 	struct proxy_peer_stats peer[MGMT_PEERS_MAX];
 	struct proxy_path_stats path[MGMT_PEERS_MAX][MGMT_PATHS_MAX];
+	uint64_t rule_hits[MGMT_RULES_MAX]; /**< new SYNs each rule decided, by its slot */
 } __rte_cache_aligned;
 
 /** Count one connection set up in @p d ns. */
@@ -169,6 +170,9 @@ void proxy_dataplane_path_status(const struct proxy_dataplane *dp, unsigned peer
 
 /** Proxied connections of the peer in @p peer_slot now. */
 unsigned proxy_dataplane_peer_connections(const struct proxy_dataplane *dp, unsigned peer_slot);
+
+/** New SYNs the rule in @p rule_slot has decided (mgmt_rule.slot). */
+uint64_t proxy_dataplane_rule_hits(const struct proxy_dataplane *dp, unsigned rule_slot);
 
 /**
  * Apply a new configuration: what differs from the running one in peers,

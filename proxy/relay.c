@@ -683,7 +683,16 @@ int proxy_relay_apply(struct proxy_relay *r, const struct mgmt_config *cfg, uint
 
 	if (build_rules(cfg, &rules, &served, err) != 0)
 		return -1;
-	/* New SYNs see the new rules; what was decided stays decided. */
+	/* New SYNs see the new rules; what was decided stays decided. A
+	 * rule gone leaves its slot to a new one, from zero. */
+	uint16_t at[MGMT_RULES_MAX] = { 0 }; /* by slot: 1 + the new rule's index */
+	for (unsigned i = 0; i < cfg->n_rules; i++)
+		at[cfg->rules[i].slot] = (uint16_t)(i + 1);
+	for (unsigned i = 0; i < r->cfg->n_rules; i++) {
+		const struct mgmt_rule *o = &r->cfg->rules[i];
+		if (at[o->slot] == 0 || strcmp(cfg->rules[at[o->slot] - 1].name, o->name) != 0)
+			r->env.stats->rule_hits[o->slot] = 0;
+	}
 	proxy_rules_free(r->rules);
 	proxy_rules_free(r->served);
 	r->rules = rules;

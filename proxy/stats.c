@@ -119,3 +119,8 @@ unsigned proxy_dataplane_peer_connections(const struct proxy_dataplane *dp, unsi
 {
 	return (unsigned)dp->stats[0].peer[peer_slot].active;
 }
+
+uint64_t proxy_dataplane_rule_hits(const struct proxy_dataplane *dp, unsigned rule_slot)
+{
+	return rule_slot < MGMT_RULES_MAX ? PROXY_SUM(dp, rule_hits[rule_slot]) : 0;
+}

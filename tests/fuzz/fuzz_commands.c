@@ -89,12 +89,19 @@ static unsigned fake_peer_conns(void *ctx, unsigned slot)
 	return 0;
 }
 
+static uint64_t fake_rule_hits(void *ctx, unsigned slot)
+{
+	(void)ctx;
+	return slot;
+}
+
 static const struct mgmt_hooks hooks = {
 	.apply = fake_apply,
 	.counters = fake_counters,
 	.connections = fake_conns,
 	.path_status = fake_path_status,
 	.peer_connections = fake_peer_conns,
+	.rule_hits = fake_rule_hits,
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -174,6 +174,10 @@ if tb_exec ha curl -sS -m 3 -o /dev/null "http://$HB:8080/blob" 2>/dev/null; the
 tb_check "a new connection to the denied port fails (curl exit $rc)" test "$rc" != 0
 tb_check "and gwA says why, in one line" \
 	grep -q "proxy: $HA:[0-9]* -> $HB:8080: denied by rule no-web" "$TB_DIR/gwa.log"
+# no-web counts the SYNs it denied; to-hb kept the download's through the
+# reloads and the rule added before it (its counter follows its name).
+tb_check "rule show: hits on no-web, and to-hb's still there" \
+	test "$(ctlj rule show | jq_py "d['rules'][0]['hits'] >= 1 and d['rules'][1]['name'] == 'to-hb' and d['rules'][1]['hits'] >= 1")" = True
 ctl rule del no-web >/dev/null
 tb_check "rule del: the port works again" \
 	tb_exec ha curl -sS -m 20 -o /dev/null "http://$HB:8080/blob"
@@ -229,6 +233,8 @@ tb_check "Prometheus: path p0 up" query_is 'mpgw_path_up{peer="gwb",path="p0"}' 
 tb_check "Prometheus: connections spliced through gwb" \
 	query_over 'mpgw_proxy_spliced_total{peer="gwb"}' 1
 tb_check "Prometheus: the last reload succeeded" query_is mpgw_config_last_reload_successful 1
+tb_check "Prometheus: connections counted on rule to-hb" \
+	query_over 'mpgw_rule_hits_total{rule="to-hb"}' 1
 tb_check "Prometheus: bytes on path p0 counted" query_over \
 	'mpgw_path_sent_bytes_total{peer="gwb",path="p0"} + mpgw_path_received_bytes_total{peer="gwb",path="p0"}' 1000000
 tb_check "Prometheus: setup times in a histogram" query_over \

@@ -103,12 +103,20 @@ static unsigned fake_peer_conns(void *ctx, unsigned slot)
 	return slot == 0 ? 3 : 0;
 }
 
+/* Every rule has hits 100 + its slot. */
+static uint64_t fake_rule_hits(void *ctx, unsigned slot)
+{
+	(void)ctx;
+	return 100 + slot;
+}
+
 static const struct mgmt_hooks hooks = {
 	.apply = fake_apply,
 	.counters = fake_counters,
 	.connections = fake_conns,
 	.path_status = fake_path_status,
 	.peer_connections = fake_peer_conns,
+	.rule_hits = fake_rule_hits,
 };
 
 static struct mgmt_state st;
@@ -307,6 +315,23 @@ static void test_rules(void **state)
 	assert_true(web >= 0);
 	assert_string_equal(st.running->peers[st.running->rules[web].peer].name, "spare");
 	expect_error("{\"command\": \"rule remove\", \"name\": \"to-b\"}", "no such rule");
+
+	/* Hit counters follow their rule by name: ssh and web kept theirs
+	 * (slots 1 and 2) through the edits, now first and second; a new
+	 * rule, last, takes the slot to-b left, 0. */
+	expect_ok("{\"command\": \"rule add\", \"rule\": {\"name\": \"new\", \"dst\": "
+		  "\"198.18.3.0/24\", \"action\": \"deny\"}}");
+	json_t *r = run("{\"command\": \"rule show\"}");
+	const char *want[] = { "ssh", "web", "new" };
+	const json_int_t hits[] = { 101, 102, 100 };
+	json_t *rules = json_object_get(r, "rules");
+	assert_int_equal(json_array_size(rules), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		json_t *o = json_array_get(rules, i);
+		assert_string_equal(json_string_value(json_object_get(o, "name")), want[i]);
+		assert_int_equal(json_integer_value(json_object_get(o, "hits")), hits[i]);
+	}
+	json_decref(r);
 }
 
 static void test_peer_add(void **state)

@@ -1393,6 +1393,54 @@ static void test_align(void **state)
 	assert_string_equal(c.peers[2].paths[0].name, "new");
 }
 
+/* Rules named as in @spec ("a b c", all deny), their slots set to 1000 -
+ * index, then aligned against @old. */
+static void rules_aligned(const char *spec, const struct mgmt_config *old, struct mgmt_config *c)
+{
+	char text[4096], name[MGMT_NAME_MAX];
+	size_t n = (size_t)snprintf(text, sizeof(text), "%srules:\n", BOX);
+	int used;
+
+	for (const char *p = spec; sscanf(p, " %31s%n", name, &used) == 1; p += used)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "  - {name: %s, dst: 198.18.2.0/24, action: deny}\n", name);
+	assert_true(n < sizeof(text));
+	parse_ok(text, c);
+	for (unsigned i = 0; i < c->n_rules; i++)
+		c->rules[i].slot = (uint16_t)(1000 - i);
+	mgmt_config_align(old, c);
+	assert_int_equal(mgmt_config_check(c, NULL), 0);
+}
+
+static void assert_rule_slots(const struct mgmt_config *c, const char *want)
+{
+	char got[256];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < c->n_rules; i++)
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s:%u", i ? " " : "",
+				      c->rules[i].name, c->rules[i].slot);
+	assert_string_equal(got, want);
+}
+
+static void test_align_rules(void **state)
+{
+	static struct mgmt_config old, c;
+
+	(void)state;
+	rules_aligned("a b c d", NULL, &old);
+	assert_rule_slots(&old, "a:0 b:1 c:2 d:3");
+	/* reordered: each keeps its hit counter */
+	rules_aligned("d c a b", &old, &c);
+	assert_rule_slots(&c, "d:3 c:2 a:0 b:1");
+	/* b removed, x and y new (x first): x takes the slot b left, y the next */
+	rules_aligned("x d c y a", &old, &c);
+	assert_rule_slots(&c, "x:1 d:3 c:2 y:4 a:0");
+	/* a rename is a removal and an addition */
+	rules_aligned("a b2 c d", &old, &c);
+	assert_rule_slots(&c, "a:0 b2:1 c:2 d:3");
+}
+
 /* ------------------------------------------------------------------------ */
 /* What a reload may change                                                 */
 
@@ -1694,6 +1742,9 @@ static void test_check(void **state)
 	CHECK(c.peers[0].paths[1].slot = 0, "peers.gwb.paths.p3: counter slot 0 is also path p0's");
 	CHECK(c.peers[0].paths[0].slot = 200,
 	      "peers.gwb.paths.p0: counter slot 200 is out of range (0..7)");
+	CHECK(c.rules[1].slot = 0, "rules[1]: counter slot 0 is another rule's");
+	CHECK(c.rules[0].slot = MGMT_RULES_MAX,
+	      "rules[0]: counter slot 1024 is out of range (0..1023)");
 
 	/* rules */
 	CHECK(c.rules[0].peer = 5, "rules.to-b: peer index 5: no such peer");
@@ -2293,6 +2344,7 @@ int main(void)
 		cmocka_unit_test(test_mgmt_defaults),
 		cmocka_unit_test(test_mgmt_values),
 		cmocka_unit_test(test_align),
+		cmocka_unit_test(test_align_rules),
 		cmocka_unit_test(test_reload_refused),
 		cmocka_unit_test(test_reload_accepted),
 		cmocka_unit_test(test_check),

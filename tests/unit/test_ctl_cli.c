@@ -422,20 +422,20 @@ static void test_render_rules(void **state)
 	expect_render(
 		"{\"command\": \"rule show\"}",
 		"{\"ok\": true, \"rules\": [{\"name\": \"web\", \"dst\": \"198.18.2.0/24\", "
-		"\"dport\": \"443\", \"action\": \"intercept\", \"peer\": \"gwb\"}, "
-		"{\"name\": \"ssh-from-admin\", \"dst\": \"10.0.0.0/8\", \"src\": "
+		"\"dport\": \"443\", \"action\": \"intercept\", \"peer\": \"gwb\", \"hits\": "
+		"123456}, {\"name\": \"ssh-from-admin\", \"dst\": \"10.0.0.0/8\", \"src\": "
 		"\"10.1.0.0/16\", \"dport\": \"22\", \"sport\": \"1024-65535\", \"action\": "
-		"\"passthrough\"}, {\"name\": \"rest\", \"dst\": \"0.0.0.0/0\", \"action\": "
-		"\"deny\"}]}",
+		"\"passthrough\", \"hits\": 7}, {\"name\": \"rest\", \"dst\": \"0.0.0.0/0\", "
+		"\"action\": \"deny\"}]}",
 		0,
 		"#  NAME            DST            SRC          DPORT  SPORT       ACTION       "
-		"PEER\n"
+		"PEER    HITS\n"
 		"0  web             198.18.2.0/24  any          443    any         intercept    "
-		"gwb\n"
+		"gwb   123456\n"
 		"1  ssh-from-admin  10.0.0.0/8     10.1.0.0/16  22     1024-65535  passthrough  "
-		"-\n"
+		"-          7\n"
 		"2  rest            0.0.0.0/0      any          any    any         deny         "
-		"-\n");
+		"-          -\n");
 }
 
 static void test_render_connections(void **state)
