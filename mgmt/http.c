@@ -224,6 +224,7 @@ struct client {
 	bool eof; /* the client has shut down its side */
 	ev_io rio, wio;
 	ev_timer timer; /* idle, then linger */
+	ev_timer deadline; /* from a request's first byte to its last */
 	struct mgmt_http_parser *parser;
 	struct mgmt_buf out;
 	size_t out_off; /* sent of out */
@@ -237,6 +238,7 @@ struct mgmt_http {
 	uint16_t port;
 	ev_io lio;
 	ev_timer retry;
+	double idle_s, request_s;
 	mgmt_http_handler fn;
 	void *ctx;
 	struct client *clients;
@@ -252,6 +254,7 @@ static void client_close(struct client *c)
 	ev_io_stop(h->loop, &c->rio);
 	ev_io_stop(h->loop, &c->wio);
 	ev_timer_stop(h->loop, &c->timer);
+	ev_timer_stop(h->loop, &c->deadline);
 	close(c->fd);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -310,6 +313,12 @@ static int respond(struct client *c, const struct mgmt_http_request *req)
 	return c->out.failed ? -1 : 0;
 }
 
+static void deadline_start(struct client *c)
+{
+	ev_timer_set(&c->deadline, c->h->request_s, 0.);
+	ev_timer_start(c->h->loop, &c->deadline);
+}
+
 /* Answers what is buffered, sends what the socket takes, and sets the
  * watchers for what comes next. @return false if the client was closed. */
 static bool client_step(struct client *c)
@@ -324,12 +333,17 @@ again:
 							      c->in_len - c->in_off, &used, &req);
 
 		c->in_off += used;
+		if (r == MGMT_HTTP_MORE)
+			continue;
+		ev_timer_stop(loop, &c->deadline); /* the request is whole */
 		if (r == MGMT_HTTP_DONE)
 			c->state = C_CLOSING; /* respond() has done so already */
 		if (r == MGMT_HTTP_REQUEST && respond(c, &req) != 0) {
 			client_close(c);
 			return false;
 		}
+		if (c->state == C_OPEN && c->in_off < c->in_len)
+			deadline_start(c); /* what follows it (pipelined) starts the next */
 	}
 	if (c->in_off == c->in_len) {
 		c->in_off = c->in_len = 0;
@@ -420,10 +434,13 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 		client_close(c);
 		return;
 	}
-	if (n == 0)
+	if (n == 0) {
 		c->eof = true;
-	else
+	} else {
 		ev_timer_again(loop, &c->timer);
+		if (!ev_is_active(&c->deadline) && c->state == C_OPEN)
+			deadline_start(c); /* the first byte of a request */
+	}
 	c->in_len += (size_t)n;
 	client_step(c);
 }
@@ -442,6 +459,26 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	client_close(w->data);
 }
 
+/* A request still incomplete request_s after its first byte: a client
+ * trickling bytes would otherwise hold its slot for ever, each byte
+ * putting the idle timer off again. Answered 408, then closed. */
+static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct client *c = w->data;
+	const struct mgmt_http_request req = { .status = 408, .method = "", .path = "" };
+
+	(void)loop;
+	(void)revents;
+	if (c->state != C_OPEN)
+		return;
+	c->h->stats.timed_out++;
+	if (respond(c, &req) != 0) {
+		client_close(c);
+		return;
+	}
+	client_step(c);
+}
+
 static void client_new(struct mgmt_http *h, int fd)
 {
 	struct client *c = calloc(1, sizeof(*c));
@@ -456,8 +493,9 @@ static void client_new(struct mgmt_http *h, int fd)
 	ev_io_init(&c->rio, on_read, fd, EV_READ);
 	ev_io_init(&c->wio, on_write, fd, EV_WRITE);
 	ev_init(&c->timer, on_timer);
-	c->timer.repeat = MGMT_HTTP_IDLE_S;
-	c->rio.data = c->wio.data = c->timer.data = c;
+	c->timer.repeat = h->idle_s;
+	ev_init(&c->deadline, on_deadline);
+	c->rio.data = c->wio.data = c->timer.data = c->deadline.data = c;
 	c->next = h->clients;
 	if (h->clients != NULL)
 		h->clients->prev = c;
@@ -593,6 +631,8 @@ struct mgmt_http *mgmt_http_start(struct ev_loop *loop, const char *listen_addr,
 						: ((struct sockaddr_in6 *)&sa)->sin6_port);
 	h->loop = loop;
 	h->fn = fn;
+	h->idle_s = MGMT_HTTP_IDLE_S;
+	h->request_s = MGMT_HTTP_REQUEST_S;
 	h->ctx = ctx;
 	ev_io_init(&h->lio, on_accept, h->fd, EV_READ);
 	ev_timer_init(&h->retry, on_retry, ACCEPT_RETRY_S, 0.);
@@ -604,6 +644,12 @@ struct mgmt_http *mgmt_http_start(struct ev_loop *loop, const char *listen_addr,
 uint16_t mgmt_http_port(const struct mgmt_http *h)
 {
 	return h->port;
+}
+
+void mgmt_http_set_timeouts(struct mgmt_http *h, double idle_s, double request_s)
+{
+	h->idle_s = idle_s;
+	h->request_s = request_s;
 }
 
 const struct mgmt_http_stats *mgmt_http_stats(const struct mgmt_http *h)

@@ -5,8 +5,9 @@
  * loop, for Prometheus scrapes of /metrics. Requests are parsed with
  * libhttp-parser; the handler is called once per request and fills a body;
  * the server frames the response. Never blocks the loop. Limits: a request
- * head of 8 KiB (431), a body of 64 KiB (413), 64 clients (more are closed
- * at accept), 30 s idle. docs/control.md, "/metrics over HTTP".
+ * head of 8 KiB (431), a body of 64 KiB (413), 10 s from a request's first
+ * byte to its last (408), 64 clients (more are closed at accept), 30 s
+ * idle. docs/control.md, "/metrics over HTTP".
  */
 #ifndef MPGW_MGMT_HTTP_H
 #define MPGW_MGMT_HTTP_H
@@ -23,6 +24,7 @@ struct ev_loop;
 #define MGMT_HTTP_BODY_MAX 65536 /**< request body as sent (chunk framing included) */
 #define MGMT_HTTP_CLIENTS_MAX 64
 #define MGMT_HTTP_IDLE_S 30.0 /**< a client silent this long is closed */
+#define MGMT_HTTP_REQUEST_S 10.0 /**< a request must arrive whole within this (408) */
 
 /**
  * Answers one request: fills @p body (empty on entry) and may point
@@ -37,7 +39,9 @@ typedef int (*mgmt_http_handler)(void *ctx, const char *method, const char *path
 
 struct mgmt_http_stats {
 	uint64_t requests; /**< passed to the handler */
-	uint64_t bad_requests; /**< answered by the server itself: 400, 405, 413, 431 */
+	uint64_t bad_requests; /**< answered by the server itself: 400, 405, 408, 413, 431 */
+	uint64_t timed_out; /**< of those, 408: a request not whole MGMT_HTTP_REQUEST_S
+			     *   after its first byte */
 	uint64_t clients_refused; /**< closed at accept: MGMT_HTTP_CLIENTS_MAX reached */
 };
 
@@ -57,6 +61,10 @@ struct mgmt_http *mgmt_http_start(struct ev_loop *loop, const char *listen_addr,
 uint16_t mgmt_http_port(const struct mgmt_http *h);
 
 const struct mgmt_http_stats *mgmt_http_stats(const struct mgmt_http *h);
+
+/** Timeouts for clients accepted from now on (tests; defaults
+ *  MGMT_HTTP_IDLE_S and MGMT_HTTP_REQUEST_S). */
+void mgmt_http_set_timeouts(struct mgmt_http *h, double idle_s, double request_s);
 
 /** Close the listener and every client, free everything. NULL is a no-op. */
 void mgmt_http_stop(struct mgmt_http *h);

@@ -87,6 +87,18 @@ static void metrics(struct loop_ctx *lc, struct mgmt_buf *b)
 		mgmt_prom_family(b, "mpgw_metrics_requests_total", "counter",
 				 "HTTP requests on the metrics port.");
 		mgmt_prom_u64(b, "mpgw_metrics_requests_total", NULL, 0, hs->requests);
+		mgmt_prom_family(b, "mpgw_metrics_bad_requests_total", "counter",
+				 "HTTP requests on the metrics port the server answered itself "
+				 "(400, 405, 408, 413, 431).");
+		mgmt_prom_u64(b, "mpgw_metrics_bad_requests_total", NULL, 0, hs->bad_requests);
+		mgmt_prom_family(b, "mpgw_metrics_timed_out_requests_total", "counter",
+				 "Of those, 408: not whole 10 s after their first byte.");
+		mgmt_prom_u64(b, "mpgw_metrics_timed_out_requests_total", NULL, 0, hs->timed_out);
+		mgmt_prom_family(
+			b, "mpgw_metrics_refused_clients_total", "counter",
+			"Connections to the metrics port closed at accept: 64 open already.");
+		mgmt_prom_u64(b, "mpgw_metrics_refused_clients_total", NULL, 0,
+			      hs->clients_refused);
 	}
 	st->hooks->metrics(st->hooks->ctx, st->running, b);
 }

@@ -506,6 +506,78 @@ static void test_max_clients(void **state)
 		conn_close(c[i]);
 }
 
+/* Steps the loop for @p s seconds, sending @p trickle (if not NULL) one
+ * byte each @p every seconds: the client a slowloris attack opens. */
+static void pump(struct fixture *f, struct conn *c, double s, const char *trickle, double every)
+{
+	double end = now() + s, next = now();
+
+	while (now() < end && !c->eof) {
+		if (trickle != NULL && *trickle != '\0' && now() >= next) {
+			send_str(c, trickle++, 1);
+			next = now() + every;
+		}
+		step(f, c);
+	}
+}
+
+/* A request must come whole within request_s of its first byte, however
+ * steadily its bytes come: 408, then close. Silence between requests is
+ * only the idle timeout's business. */
+static void test_request_deadline(void **state)
+{
+	struct fixture *f = *state;
+	struct resp r;
+
+	mgmt_http_set_timeouts(f->h, 5.0, 0.3);
+	struct conn *c = conn_open(f);
+	/* A byte every 20 ms never lets the 5 s idle timer fire. */
+	double t0 = now();
+	pump(f, c, WAIT_S, "GET /metrics HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	     0.02);
+	assert_true(c->eof || strstr(c->buf, "\r\n\r\n") != NULL);
+	get_resp(f, c, false, &r);
+	assert_int_equal(r.status, 408);
+	assert_true(r.close);
+	assert_true(now() - t0 >= 0.3);
+	wait_eof(f, c);
+	assert_int_equal(f->calls, 0);
+	assert_int_equal(mgmt_http_stats(f->h)->timed_out, 1);
+	conn_close(c);
+
+	/* Answered, then silent longer than request_s, then a request:
+	 * answered too. Then one whole and the start of the next in one
+	 * write: the second's time runs from there. */
+	c = conn_open(f);
+	SEND(c, "GET /metrics HTTP/1.1\r\n\r\n");
+	get_resp(f, c, false, &r);
+	assert_int_equal(r.status, 200);
+	pump(f, c, 0.5, NULL, 0);
+	SEND(c, "GET /metrics HTTP/1.1\r\n\r\nGET /metr");
+	get_resp(f, c, false, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(f->calls, 2);
+	get_resp(f, c, false, &r);
+	assert_int_equal(r.status, 408);
+	wait_eof(f, c);
+	assert_int_equal(mgmt_http_stats(f->h)->timed_out, 2);
+	conn_close(c);
+}
+
+/* A client that says nothing is closed after idle_s, with nothing sent. */
+static void test_idle_close(void **state)
+{
+	struct fixture *f = *state;
+
+	mgmt_http_set_timeouts(f->h, 0.3, 5.0);
+	struct conn *c = conn_open(f);
+	double t0 = now();
+	wait_eof(f, c);
+	assert_true(now() - t0 >= 0.3);
+	assert_int_equal(mgmt_http_stats(f->h)->timed_out, 0);
+	conn_close(c);
+}
+
 /* A client that sends its request and shuts down its side still gets the
  * answer; stopping the server with clients connected frees them (ASan). */
 static void test_half_close_and_stop(void **state)
@@ -732,6 +804,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipelined, setup, teardown),
