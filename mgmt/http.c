@@ -145,10 +145,14 @@ static void next_request(struct mgmt_http_parser *p)
 	http_parser_pause(&p->hp, 0);
 }
 
-static enum mgmt_http_feed refuse(struct mgmt_http_parser *p, int status,
+/* @known: the method is known, and the same however the input was split
+ * (a HEAD's answer then goes without a body). */
+static enum mgmt_http_feed refuse(struct mgmt_http_parser *p, int status, bool known,
 				  struct mgmt_http_request *req)
 {
-	*req = (struct mgmt_http_request){ .status = status, .method = "", .path = "" };
+	const char *method = known ? http_method_str((enum http_method)p->hp.method) : "";
+
+	*req = (struct mgmt_http_request){ .status = status, .method = method, .path = "" };
 	p->done = true;
 	return MGMT_HTTP_REQUEST;
 }
@@ -185,13 +189,17 @@ enum mgmt_http_feed mgmt_http_parser_feed(struct mgmt_http_parser *p, const char
 			p->body += n;
 		else
 			p->head += n;
-		if (!was_body && p->head + p->in_body > MGMT_HTTP_HEAD_MAX)
-			return refuse(p, 431, req);
-		if (was_body && p->body > MGMT_HTTP_BODY_MAX + 1)
-			return refuse(p, 413, req);
+		/* After a run without error the parser has passed on the URL
+		 * so far; after an error, not necessarily: there only a
+		 * complete head tells the method. */
 		e = HTTP_PARSER_ERRNO(&p->hp);
-		if (e != HPE_OK && e != HPE_PAUSED)
-			return refuse(p, p->status != 0 ? p->status : 400, req);
+		bool clean = e == HPE_OK || e == HPE_PAUSED;
+		if (!was_body && p->head + p->in_body > MGMT_HTTP_HEAD_MAX)
+			return refuse(p, 431, p->in_body || (clean && p->url_len > 0), req);
+		if (was_body && p->body > MGMT_HTTP_BODY_MAX + 1)
+			return refuse(p, 413, true, req);
+		if (!clean)
+			return refuse(p, p->status != 0 ? p->status : 400, p->in_body, req);
 		if (p->complete) {
 			*req = (struct mgmt_http_request){
 				.method = http_method_str((enum http_method)p->hp.method),
@@ -280,7 +288,9 @@ static int respond(struct client *c, const struct mgmt_http_request *req)
 {
 	struct mgmt_http *h = c->h;
 	const char *type = NULL;
-	bool keep = req->keep_alive, with_body = true;
+	bool keep = req->keep_alive;
+	/* A HEAD's answer has the GET's headers and no body, whoever answers. */
+	bool with_body = strcmp(req->method, "HEAD") != 0;
 	int status;
 
 	mgmt_buf_reset(&h->body);
@@ -296,7 +306,6 @@ static int respond(struct client *c, const struct mgmt_http_request *req)
 			type = NULL;
 			mgmt_buf_reset(&h->body);
 		}
-		with_body = strcmp(req->method, "HEAD") != 0;
 	}
 	mgmt_buf_printf(&c->out, "HTTP/1.1 %d %s\r\n", status, reason(status));
 	if (status == 204 || status == 304) {

@@ -77,7 +77,7 @@ void mgmt_http_stop(struct mgmt_http *h);
 /** One request, or the error that ends the connection. */
 struct mgmt_http_request {
 	int status; /**< 0: for the handler; else the server answers this (400, 405, 413, 431) */
-	const char *method; /**< "GET", ...; "" if the error came first */
+	const char *method; /**< "GET", ...; on an error "" unless the URL was begun */
 	const char *path; /**< NUL-terminated, no query or fragment; "" on error */
 	size_t path_len; /**< < MGMT_HTTP_HEAD_MAX */
 	bool keep_alive; /**< false: answer, then close (always so on error) */

@@ -52,8 +52,10 @@ static void check_request(const struct mgmt_http_request *r, const uint8_t *in, 
 		FUZZ_CHECK(r->status == 400 || r->status == 405 || r->status == 413 ||
 				   r->status == 431,
 			   "status %d", r->status);
-		FUZZ_CHECK(r->method[0] == '\0' && r->path[0] == '\0' && r->path_len == 0,
-			   "an error with a method or path");
+		FUZZ_CHECK(r->path[0] == '\0' && r->path_len == 0, "an error with a path");
+		for (const char *m = r->method; *m != '\0'; m++)
+			FUZZ_CHECK(isupper((unsigned char)*m) || *m == '-', "method '%s'",
+				   r->method);
 		FUZZ_CHECK(!r->keep_alive, "an error keeps the connection");
 		return;
 	}

@@ -452,6 +452,15 @@ static void test_bodies(void **state)
 	wait_eof(f, c);
 	conn_close(c);
 	assert_int_equal(f->calls, 3);
+
+	/* The server's own answer to a HEAD has a length but no body either. */
+	c = conn_open(f);
+	SEND(c, "HEAD /x HTTP/1.1\r\nContent-Length: 65537\r\n\r\n");
+	get_resp(f, c, true, &r);
+	assert_int_equal(r.status, 413);
+	assert_true(r.content_length > 0);
+	wait_eof(f, c); /* and nothing after the head */
+	conn_close(c);
 }
 
 /* A response far larger than the socket buffer goes out through the write
