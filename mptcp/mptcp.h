@@ -35,6 +35,8 @@
 	X(FALLBACK_INFINITE, "mptcp_fallback_infinite_map_rx")                    \
 	X(MPC_BAD_KEY, "mptcp_drop_mpc_bad_key")                                  \
 	X(MPC_VERSION, "mptcp_mpc_version_not_1")                                 \
+	/* its listener closed during the handshake */                            \
+	X(LISTENER_GONE, "mptcp_accept_listener_gone")                            \
 	X(TOKEN_COLLISION, "mptcp_token_collision")                               \
 	X(TOKEN_FULL, "mptcp_token_table_full")                                   \
 	X(JOIN_SYN_RX, "mptcp_join_syn_rx")                                       \
@@ -168,6 +170,14 @@ unsigned mptcp_stack_conn_count(const struct mptcp_stack *st);
 /** Accept MPTCP (and plain TCP, fallen back) at @p laddr (0: any) : @p lport. */
 int mptcp_listen(struct mptcp_stack *st, uint32_t laddr, uint16_t lport,
 		 const struct mptcp_ops *ops, void *user);
+
+/**
+ * Stop accepting at @p laddr : @p lport. Connections accepted go on; one
+ * still in its handshake is reset when it completes (counted as
+ * mptcp_accept_listener_gone), so that no accept reaches the listener's
+ * user after this returns. @return 0, or -ENOENT.
+ */
+int mptcp_unlisten(struct mptcp_stack *st, uint32_t laddr, uint16_t lport);
 
 /** Open a connection; its first subflow's SYN leaves at once. NULL: *err. */
 struct mptcp_sock *mptcp_connect(struct mptcp_stack *st, uint32_t laddr, uint16_t lport,

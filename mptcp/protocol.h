@@ -40,6 +40,9 @@ struct mptcp_listener {
 	void *user;
 	uint32_t laddr;
 	uint16_t lport;
+	bool open;
+	uint32_t gen; /* bumped by each listen in this slot: what a passive
+		       * subflow took at its SYN must match at its accept */
 	/* a join refused at its SYN: the RST being sent carries MP_TCPRST */
 	bool rst_armed;
 	uint8_t rst_flags, rst_reason;
@@ -96,6 +99,7 @@ struct mptcp_subflow {
 	struct mptcp_stack *st;
 	struct mptcp_sock *msk; /* NULL for a passive one until accepted */
 	struct mptcp_listener *lst; /* passive: where it came in */
+	uint32_t lst_gen; /* lst->gen then */
 	struct tcpstack_conn *tc;
 	struct mptcp_subflow *next; /* in msk->subflows, or the dead list */
 	enum mptcp_sf_state state;

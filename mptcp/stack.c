@@ -49,7 +49,9 @@ void mptcp_stack_destroy(struct mptcp_stack *st)
 	while (st->conns != NULL)
 		mptcp_sock_done(st->conns, ECONNABORTED);
 	for (unsigned i = 0; i < st->n_listeners; i++)
-		tcpstack_tcp_unlisten(st->tcp, st->listeners[i].laddr, st->listeners[i].lport);
+		if (st->listeners[i].open)
+			tcpstack_tcp_unlisten(st->tcp, st->listeners[i].laddr,
+					      st->listeners[i].lport);
 	st->busy--;
 	mptcp_reap(st);
 	mptcp_token_table_destroy(st->tokens);
@@ -191,18 +193,42 @@ unsigned mptcp_stack_conn_count(const struct mptcp_stack *st)
 int mptcp_listen(struct mptcp_stack *st, uint32_t laddr, uint16_t lport,
 		 const struct mptcp_ops *ops, void *user)
 {
-	if (st->n_listeners == sizeof(st->listeners) / sizeof(st->listeners[0]))
+	/* A closed slot is taken again: its generation tells the subflows
+	 * still in a handshake with the old listener from the new one's. */
+	unsigned i = 0;
+	while (i < st->n_listeners && st->listeners[i].open)
+		i++;
+	if (i == sizeof(st->listeners) / sizeof(st->listeners[0]))
 		return -ENOSPC;
-	struct mptcp_listener *l = &st->listeners[st->n_listeners];
+	struct mptcp_listener *l = &st->listeners[i];
+	int rc = tcpstack_tcp_listen(st->tcp, laddr, lport, &mptcp_listener_ops, l);
+	if (rc != 0)
+		return rc;
 	l->st = st;
 	l->ops = ops;
 	l->user = user;
 	l->laddr = laddr;
 	l->lport = lport;
-	int rc = tcpstack_tcp_listen(st->tcp, laddr, lport, &mptcp_listener_ops, l);
-	if (rc == 0)
+	l->open = true;
+	l->gen++;
+	if (i == st->n_listeners)
 		st->n_listeners++;
-	return rc;
+	return 0;
+}
+
+int mptcp_unlisten(struct mptcp_stack *st, uint32_t laddr, uint16_t lport)
+{
+	for (unsigned i = 0; i < st->n_listeners; i++) {
+		struct mptcp_listener *l = &st->listeners[i];
+		if (l->open && l->laddr == laddr && l->lport == lport) {
+			tcpstack_tcp_unlisten(st->tcp, laddr, lport);
+			l->open = false;
+			l->ops = NULL;
+			l->user = NULL;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 struct mptcp_sock *mptcp_connect(struct mptcp_stack *st, uint32_t laddr, uint16_t lport,

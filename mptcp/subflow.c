@@ -1211,6 +1211,16 @@ static void *sf_accept(void *user, struct tcpstack_conn *c)
 		return sf;
 	}
 	sf->rx_seq = sf->irs + 1; /* before any mapping is recorded */
+	if (!l->open || l->gen != sf->lst_gen || (l->lport != 0 && l->lport != sf->lport) ||
+	    (l->laddr != 0 && l->laddr != sf->laddr)) {
+		/* mptcp_unlisten() since its SYN: nobody to accept it (a
+		 * plain SYN's subflow is made at accept, so only the
+		 * address tells it from a new listener's in the same slot) */
+		mptcp_count(st, MPTCP_MIB_LISTENER_GONE);
+		sf->tc = NULL;
+		sf_kill(sf);
+		return NULL;
+	}
 	struct mptcp_sock *m = mptcp_sock_new(st, l->ops, NULL);
 	if (m == NULL) {
 		sf->tc = NULL;
@@ -1366,6 +1376,7 @@ static void lst_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_
 			goto out;
 		}
 		sf->lst = l;
+		sf->lst_gen = l->gen;
 		sf->tc = c;
 		sf->join = true;
 		sf->join_token = o.join.token;
@@ -1407,6 +1418,7 @@ static void lst_read_opt(void *user, struct tcpstack_conn *c, enum tcpstack_seg_
 			goto out;
 		}
 		sf->lst = l;
+		sf->lst_gen = l->gen;
 		sf->tc = c;
 		sf->irs = seq;
 		sf->rx_seq = seq + 1;
@@ -1427,6 +1439,7 @@ static void *lst_accept(void *user, struct tcpstack_conn *c)
 	if (sf == NULL)
 		return NULL;
 	sf->lst = l;
+	sf->lst_gen = l->gen;
 	tcpstack_tcp_set_user(c, &mptcp_subflow_ops, sf);
 	void *u = sf_accept(sf, c);
 	if (u == NULL)

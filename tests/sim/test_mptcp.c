@@ -1080,14 +1080,71 @@ static int mg_paths_only(struct rte_mempool *pool, bool on, bool verbose)
 	return mg_fini(&g, pool, verbose);
 }
 
+/* (a3) B stops listening mid-transfer (mptcp_unlisten): the transfer
+ * completes, a new connection is refused. Then B listens again, and a
+ * connection whose SYN B answered goes through an unlisten and a listen
+ * in the same slot before its third ACK: the new listener must not get
+ * it (reset, counted); the next connection is the new listener's. */
+static int mg_unlisten(struct rte_mempool *pool, bool verbose)
+{
+	static struct mg g;
+	static struct app a2, a3, b3, a4, b4;
+	int err = 0;
+
+	if (mg_init(&g, pool, "unlisten", 2, &mg_link, 4u << 20, 0, NULL) != 0) {
+		printf("sim_mptcp: unlisten: setup failed\n");
+		return 1;
+	}
+	mg_run(&g, 500 * SIM_MS);
+	MG_CHECK(&g, mg_subflows(&g, 0) == 2 && mg_subflows(&g, 1) == 2);
+	MG_CHECK(&g, mptcp_unlisten(g.st[1], 0, PORT + 1) == -ENOENT);
+	MG_CHECK(&g, mptcp_unlisten(g.st[1], 0, PORT) == 0);
+	MG_CHECK(&g, mptcp_unlisten(g.st[1], 0, PORT) == -ENOENT);
+	a2 = (struct app){ .sim = &g.sim, .side = 0 };
+	a2.m = mptcp_connect(g.st[0], g.sim.addr[0], 0, g.sim.addr[1], PORT, &app_ops, &a2,
+			     g.sim.now, &err);
+	MG_CHECK(&g, a2.m != NULL);
+	mg_run(&g, 800 * SIM_MS);
+	MG_CHECK(&g, a2.closed && !a2.connected && a2.close_err != 0);
+	MG_CHECK(&g, g.a.received < g.a.expect); /* the first still mid-transfer */
+	mg_run(&g, 0);
+	MG_CHECK(&g, g.a.received == g.a.expect && g.b.received == g.b.expect);
+
+	/* Idle paths now: 5 ms each way. */
+	b3 = (struct app){ .sim = &g.sim, .side = 1 };
+	b4 = (struct app){ .sim = &g.sim, .side = 1, .to_send = 1000, .expect = 1000 };
+	a3 = (struct app){ .sim = &g.sim, .side = 0 };
+	a4 = (struct app){ .sim = &g.sim, .side = 0, .to_send = 1000, .expect = 1000 };
+	MG_CHECK(&g, mptcp_listen(g.st[1], 0, PORT, &app_ops, &b3) == 0);
+	a3.m = mptcp_connect(g.st[0], g.sim.addr[0], 0, g.sim.addr[1], PORT, &app_ops, &a3,
+			     g.sim.now, &err);
+	MG_CHECK(&g, a3.m != NULL);
+	uint64_t t = g.sim.now - g.t0;
+	mg_run(&g, t + 7 * SIM_MS); /* the SYN-ACK is on its way */
+	MG_CHECK(&g, mptcp_unlisten(g.st[1], 0, PORT) == 0);
+	MG_CHECK(&g, mptcp_listen(g.st[1], 0, PORT, &app_ops, &b4) == 0);
+	mg_run(&g, t + 40 * SIM_MS);
+	MG_CHECK(&g, mg_mib(&g, 1, MPTCP_MIB_LISTENER_GONE) == 1);
+	MG_CHECK(&g, b3.m == NULL && b4.m == NULL);
+	MG_CHECK(&g, a3.closed && a3.close_err != 0);
+	a4.m = mptcp_connect(g.st[0], g.sim.addr[0], 0, g.sim.addr[1], PORT, &app_ops, &a4,
+			     g.sim.now, &err);
+	MG_CHECK(&g, a4.m != NULL);
+	mg_run(&g, 0);
+	MG_CHECK(&g, b4.connected && a4.received == 1000 && b4.received == 1000);
+	MG_CHECK(&g, !b3.connected && b3.received == 0);
+	MG_CHECK(&g, a4.closed && b4.closed && a4.close_err == 0 && b4.close_err == 0);
+	return mg_fini(&g, pool, verbose);
+}
+
 static unsigned mg_all(struct rte_mempool *pool, bool verbose)
 {
 	return (unsigned)(mg_remove_addr(pool, verbose) + mg_remove_path(pool, verbose) +
-			  mg_backup(pool, verbose) + mg_backup_from_start(pool, verbose) +
-			  mg_join_refused(pool, verbose) + mg_refused_for_good(pool, verbose) +
-			  mg_fastclose(pool, verbose) + mg_keys(pool, verbose) +
-			  mg_keys_fallback(pool, verbose) + mg_paths_only(pool, true, verbose) +
-			  mg_paths_only(pool, false, verbose));
+			  mg_unlisten(pool, verbose) + mg_backup(pool, verbose) +
+			  mg_backup_from_start(pool, verbose) + mg_join_refused(pool, verbose) +
+			  mg_refused_for_good(pool, verbose) + mg_fastclose(pool, verbose) +
+			  mg_keys(pool, verbose) + mg_keys_fallback(pool, verbose) +
+			  mg_paths_only(pool, true, verbose) + mg_paths_only(pool, false, verbose));
 }
 
 int main(void)
