@@ -5,6 +5,7 @@
  * checked, refused if it needs a restart, aligned so that counters keep
  * their slots, applied by the data plane, and only then is it the running
  * one. A refusal leaves everything as it was and says why in one line. */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +327,26 @@ static json_t *cmd_reload(struct mgmt_state *st, const json_t *req)
 
 /* ---- change */
 
+/* "a.b.c.d:port", port 1..65535. */
+static int endpoint_parse(const char *s, uint32_t *ip, uint16_t *port)
+{
+	char host[INET_ADDRSTRLEN], *end;
+	const char *colon = strrchr(s, ':');
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	errno = 0;
+	unsigned long v = strtoul(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || v < 1 || v > 65535)
+		return -1;
+	if (mgmt_ipv4_parse(host, ip, NULL) != 0)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
 static json_t *cmd_peer_add(struct mgmt_state *st, const json_t *req)
 {
 	const json_t *o = json_object_get(req, "peer");
@@ -345,10 +366,22 @@ static json_t *cmd_peer_add(struct mgmt_state *st, const json_t *req)
 	if (mgmt_peer_kind_parse(kind, &p.kind) != 0)
 		return fail("peer '%s': kind '%s': gateway, mptcp-server or mptcp-clients", name,
 			    kind);
-	if (p.kind == MGMT_PEER_MPTCP_CLIENTS)
-		return fail("peer '%s': an mptcp-clients peer listens from start: add it to the "
-			    "file and restart",
+	const json_t *listen = json_object_get(o, "listen");
+	const char *backend = str(o, "backend");
+	if ((listen != NULL || backend != NULL) != (p.kind == MGMT_PEER_MPTCP_CLIENTS))
+		return fail(p.kind == MGMT_PEER_MPTCP_CLIENTS
+				    ? "peer '%s': an mptcp-clients peer needs listen and backend"
+				    : "peer '%s': listen and backend are for mptcp-clients only",
 			    name);
+	if (p.kind == MGMT_PEER_MPTCP_CLIENTS) {
+		json_int_t lp = json_integer_value(listen);
+		if (!json_is_integer(listen) || lp < 1 || lp > 65535)
+			return fail("peer '%s': listen: a port 1..65535", name);
+		p.listen_port = (uint16_t)lp;
+		if (backend == NULL || endpoint_parse(backend, &p.backend_ip, &p.backend_port) != 0)
+			return fail("peer '%s': backend '%s': not a.b.c.d:port", name,
+				    backend ? backend : "");
+	}
 	json_int_t port = json_integer_value(json_object_get(o, "port"));
 	p.port = json_object_get(o, "port") ? (uint16_t)port : st->running->proxy_port;
 	if (port < 0 || port > 65535)
@@ -388,8 +421,6 @@ static json_t *cmd_peer_remove(struct mgmt_state *st, const json_t *req)
 		    st->running->rules[k].peer == i)
 			return fail("peer '%s': rule '%s' sends to it: remove the rule first", name,
 				    st->running->rules[k].name);
-	if (st->running->peers[i].kind == MGMT_PEER_MPTCP_CLIENTS)
-		return fail("peer '%s': an mptcp-clients peer listens until a restart", name);
 	struct mgmt_config *d = draft(st);
 	if (d == NULL)
 		return fail("out of memory");

@@ -2730,49 +2730,6 @@ static int rl_scalars(const struct mgmt_config *old, const struct mgmt_config *c
 		      MGMT_LISTEN_MAX, "off");
 }
 
-/* An mptcp-clients peer's listener is opened at start and stays as it is. */
-static int rl_clients(const struct mgmt_config *old, const struct mgmt_config *cfg, char *err)
-{
-	char a[24], b[24];
-
-	for (unsigned i = 0; i < old->n_peers && i < MGMT_PEERS_MAX; i++) {
-		const struct mgmt_peer *o = &old->peers[i], *p;
-		int k;
-
-		if (o->kind != MGMT_PEER_MPTCP_CLIENTS)
-			continue;
-		k = mgmt_config_peer_index(cfg, o->name);
-		p = k >= 0 ? &cfg->peers[k] : NULL;
-		if (!p || p->kind != MGMT_PEER_MPTCP_CLIENTS)
-			return rl_fail(err,
-				       "peers.%.*s: an mptcp-clients peer %s (its listener was "
-				       "opened at start)" RESTART,
-				       MGMT_NAME_MAX, o->name, p ? "changes kind" : "goes");
-		if (o->listen_port != p->listen_port)
-			return rl_fail(err, "peers.%.*s.listen: changed from %u to %u" RESTART,
-				       MGMT_NAME_MAX, o->name, o->listen_port, p->listen_port);
-		if (o->backend_ip != p->backend_ip || o->backend_port != p->backend_port) {
-			inet_ntop(AF_INET, &o->backend_ip, a, sizeof(a));
-			inet_ntop(AF_INET, &p->backend_ip, b, sizeof(b));
-			return rl_fail(
-				err, "peers.%.*s.backend: changed from %s:%u to %s:%u" RESTART,
-				MGMT_NAME_MAX, o->name, a, o->backend_port, b, p->backend_port);
-		}
-	}
-	for (unsigned i = 0; i < cfg->n_peers && i < MGMT_PEERS_MAX; i++) {
-		const struct mgmt_peer *p = &cfg->peers[i];
-		int k = mgmt_config_peer_index(old, p->name);
-
-		if (p->kind == MGMT_PEER_MPTCP_CLIENTS &&
-		    (k < 0 || old->peers[k].kind != MGMT_PEER_MPTCP_CLIENTS))
-			return rl_fail(err,
-				       "peers.%.*s: a new mptcp-clients peer (its listener is "
-				       "opened at start)" RESTART,
-				       MGMT_NAME_MAX, p->name);
-	}
-	return 0;
-}
-
 int mgmt_config_reloadable(const struct mgmt_config *old, const struct mgmt_config *cfg, char *err)
 {
 	char local[MGMT_ERR_MAX];
@@ -2794,8 +2751,9 @@ int mgmt_config_reloadable(const struct mgmt_config *old, const struct mgmt_conf
 		return rl_fail(err, "peers/rules/served: the proxy was on at start and would be "
 				    "off" RESTART);
 	/* (the far side listens on proxy.port whenever the proxy is on, so
-	 * served prefixes may come with a reload) */
-	return rl_clients(old, cfg, err);
+	 * served prefixes may come with a reload; mptcp-clients peers'
+	 * listeners open and close with them) */
+	return 0;
 }
 
 /* ------------------------------------------------------------------------ */

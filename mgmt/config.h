@@ -286,10 +286,9 @@ void mgmt_config_align(const struct mgmt_config *old, struct mgmt_config *cfg);
  * May the running configuration @p old become @p cfg without a restart?
  * Only peers, rules, served, proxy.max_connections, proxy.buffer,
  * proxy.connect_timeout_ms, proxy.idle_timeout_s, health.* and log.level
- * may change (docs/config.md, "Reload"), and with limits: the proxy cannot
- * be turned on or off, nor the far side's listener (served from none to
- * some), and mptcp-clients peers (whose listeners are opened at start) may
- * be neither added, removed, nor given another listen or backend.
+ * may change (docs/config.md, "Reload"), and with a limit: the proxy cannot
+ * be turned on or off. (mptcp-clients peers' listeners open and close with
+ * them; the far side's is always open.)
  *
  * @param err  on -1, the first key that needs a restart, e.g.
  *             "proxy.port: changed from 6543 to 7000; a restart is needed"

@@ -64,7 +64,7 @@ struct mptcp_stack {
 	unsigned n_addrs;
 	uint32_t removed[MPTCP_ADDRS_MAX]; /* addresses removed: joins to them refused */
 	unsigned n_removed;
-	struct mptcp_listener listeners[8];
+	struct mptcp_listener listeners[16]; /* the far side's, services', peers' */
 	unsigned n_listeners;
 	struct mptcp_sock *conns; /* every live connection (timers walk it) */
 	unsigned n_conns;

@@ -76,7 +76,7 @@ void *relay_service_accept(void *listener_user, struct mptcp_sock *m)
 	while (peer < r->cfg->n_peers && r->cfg->peers[peer].slot != svc->slot)
 		peer++;
 	if (peer == r->cfg->n_peers)
-		return NULL; /* cannot be: such a peer is not removed but by a restart */
+		return NULL; /* cannot be: a removed peer's listener is closed with it */
 	const struct mgmt_peer *p = &r->cfg->peers[peer];
 	struct relay_conn *rc = relay_far_new(r, m, (uint16_t)peer, now);
 	if (rc == NULL)

@@ -613,6 +613,69 @@ static int build_engine(struct proxy_relay *r, char *err)
 	return 0;
 }
 
+/* The mptcp-clients peer of @cfg with the slot, name and listen port of
+ * @p (its listener stays as it is), or NULL. */
+static const struct mgmt_peer *same_listener(const struct mgmt_config *cfg,
+					     const struct mgmt_peer *p)
+{
+	for (unsigned i = 0; cfg != NULL && i < cfg->n_peers; i++) {
+		const struct mgmt_peer *q = &cfg->peers[i];
+		if (q->kind == MGMT_PEER_MPTCP_CLIENTS && q->slot == p->slot &&
+		    q->listen_port == p->listen_port && strcmp(q->name, p->name) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+/* The listeners of mptcp-clients peers go from @old's (NULL: none) to
+ * @cfg's: those gone are closed (their connections go on), the new ones
+ * opened. All or nothing: on failure the old ones listen again, @err says
+ * why, and -1. */
+static int clients_listen(struct proxy_relay *r, const struct mgmt_config *old,
+			  const struct mgmt_config *cfg, char *err)
+{
+	struct mptcp_stack *mp = r->env.mp;
+	unsigned i, j;
+	int rc = 0;
+
+	for (i = 0; old != NULL && i < old->n_peers; i++) {
+		const struct mgmt_peer *p = &old->peers[i];
+		if (p->kind == MGMT_PEER_MPTCP_CLIENTS && same_listener(cfg, p) == NULL &&
+		    mptcp_unlisten(mp, 0, p->listen_port) == 0)
+			mgmt_log(LOG_NOTICE, "peer %s: port %u closed (its connections go on)",
+				 p->name, p->listen_port);
+	}
+	for (j = 0; j < cfg->n_peers; j++) {
+		const struct mgmt_peer *p = &cfg->peers[j];
+		if (p->kind != MGMT_PEER_MPTCP_CLIENTS || same_listener(old, p) != NULL)
+			continue;
+		r->services[p->slot] = (struct relay_service){ r, p->slot };
+		rc = mptcp_listen(mp, 0, p->listen_port, &r->service_listen_ops,
+				  &r->services[p->slot]);
+		if (rc != 0)
+			break;
+		if (old != NULL) /* (at start, the daemon says what runs) */
+			mgmt_log(LOG_NOTICE, "peer %s: listening on port %u", p->name,
+				 p->listen_port);
+	}
+	if (rc == 0)
+		return 0;
+	snprintf(err, MGMT_ERR_MAX, "peers.%s.listen %u: cannot listen: %s", cfg->peers[j].name,
+		 cfg->peers[j].listen_port, strerror(-rc));
+	while (j-- > 0) {
+		const struct mgmt_peer *p = &cfg->peers[j];
+		if (p->kind == MGMT_PEER_MPTCP_CLIENTS && same_listener(old, p) == NULL)
+			mptcp_unlisten(mp, 0, p->listen_port);
+	}
+	for (i = 0; old != NULL && i < old->n_peers; i++) {
+		const struct mgmt_peer *p = &old->peers[i];
+		if (p->kind == MGMT_PEER_MPTCP_CLIENTS && same_listener(cfg, p) == NULL)
+			mptcp_listen(mp, 0, p->listen_port, &r->service_listen_ops,
+				     &r->services[p->slot]);
+	}
+	return -1;
+}
+
 struct proxy_relay *proxy_relay_create(const struct proxy_relay_env *env, uint64_t now, char *err)
 {
 	struct proxy_relay *r = calloc(1, sizeof(*r));
@@ -649,19 +712,8 @@ struct proxy_relay *proxy_relay_create(const struct proxy_relay_env *env, uint64
 		snprintf(err, MGMT_ERR_MAX, "cannot create the replay cache");
 		goto fail;
 	}
-	for (unsigned i = 0; i < r->cfg->n_peers; i++) {
-		const struct mgmt_peer *p = &r->cfg->peers[i];
-		if (p->kind != MGMT_PEER_MPTCP_CLIENTS)
-			continue;
-		r->services[i] = (struct relay_service){ r, p->slot };
-		int rc = mptcp_listen(env->mp, 0, p->listen_port, &r->service_listen_ops,
-				      &r->services[i]);
-		if (rc != 0) {
-			snprintf(err, MGMT_ERR_MAX, "peers[%u].listen %u: cannot listen: %s", i,
-				 p->listen_port, strerror(-rc));
-			goto fail;
-		}
-	}
+	if (clients_listen(r, NULL, r->cfg, err) != 0)
+		goto fail;
 	/* Always: served prefixes may come with a reload. */
 	{
 		int rc = mptcp_listen(env->mp, 0, r->cfg->proxy_port, &r->far_listen_ops, r);
@@ -683,6 +735,11 @@ int proxy_relay_apply(struct proxy_relay *r, const struct mgmt_config *cfg, uint
 
 	if (build_rules(cfg, &rules, &served, err) != 0)
 		return -1;
+	if (clients_listen(r, r->cfg, cfg, err) != 0) {
+		proxy_rules_free(rules);
+		proxy_rules_free(served);
+		return -1;
+	}
 	/* New SYNs see the new rules; what was decided stays decided. A
 	 * rule gone leaves its slot to a new one, from zero. */
 	uint16_t at[MGMT_RULES_MAX] = { 0 }; /* by slot: 1 + the new rule's index */

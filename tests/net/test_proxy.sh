@@ -339,6 +339,38 @@ tb_check "... gwB held $mid receive mbufs in mid-transfer: bounded by the buffer
 tb_check "... the backend saw the client's own address, gwB took 3 subflows (joins to what it announced)" \
 	tb_wait_for 10 grep -q "proxy: service 198.18.30.1:[0-9]* -> $HB:7101 via kclients closed (ok).*subflows 3" "$TB_DIR/gwb.log"
 
+# ---- an mptcp-clients peer added and removed at run time (mpgwctl on gwB)
+ctlb() { "$BUILD/mpgwctl" -s "$TB_DIR/gwb.sock" "$@"; }
+head -c $((4 << 20)) /dev/urandom >"$TB_DIR/small"
+sha_small=$(sha256sum "$TB_DIR/small" | cut -d' ' -f1)
+ctlb peer add kc2 kind mptcp-clients listen 7200 backend "$HB:7101" >"$TB_DIR/ctl.out" 2>&1 || true
+tb_check "peer add at run time: mptcp-clients kc2 listening on 7200 ($(head -c 200 "$TB_DIR/ctl.out"))" \
+	grep -q '^ok' "$TB_DIR/ctl.out"
+if ip netns exec "$TB-ra" timeout 60 mptcpize run socat -u OPEN:"$TB_DIR/small" TCP:198.18.2.2:7200 \
+	>"$TB_DIR/socat.out" 2>&1; then rc=0; else rc=$?; fi
+got_small() { # N: the backend has seen the small file N times
+	[ "$(grep -c "from 198.18.30.1:[0-9]* sha256 $sha_small" "$TB_DIR/backend.log")" -ge "$1" ]
+}
+tb_check "... a kernel MPTCP client (rA) to it, forwarded to host B, SHA-256 equal (socat exit $rc)" \
+	sh -c "[ $rc -eq 0 ]"
+tb_check "... the backend got it" tb_wait_for 10 got_small 1
+tb_check "... through kc2" \
+	tb_wait_for 10 grep -q "proxy: service 198.18.30.1:[0-9]* -> $HB:7101 via kc2 closed (ok)" "$TB_DIR/gwb.log"
+ctlb peer del kc2 >"$TB_DIR/ctl.out" 2>&1 || true
+tb_check "peer del kc2 at run time" grep -q '^ok' "$TB_DIR/ctl.out"
+tb_check "... gwB logged kc2's port opened and closed" \
+	sh -c "grep -q 'peer kc2: listening on port 7200' '$TB_DIR/gwb.log' &&
+		grep -q 'peer kc2: port 7200 closed' '$TB_DIR/gwb.log'"
+if ip netns exec "$TB-ra" timeout 20 mptcpize run socat -u OPEN:"$TB_DIR/small" TCP:198.18.2.2:7200 \
+	>"$TB_DIR/socat.out" 2>&1; then rc=0; else rc=$?; fi
+tb_check "... port 7200 refuses a new connection (socat exit $rc)" \
+	sh -c "[ $rc -ne 0 ] && grep -qi 'refused' '$TB_DIR/socat.out'"
+if ip netns exec "$TB-ra" timeout 60 mptcpize run socat -u OPEN:"$TB_DIR/small" TCP:198.18.2.2:7100 \
+	>"$TB_DIR/socat.out" 2>&1; then rc=0; else rc=$?; fi
+tb_check "... while kclients on 7100 still takes one (socat exit $rc)" \
+	sh -c "[ $rc -eq 0 ]"
+tb_check "... the backend got it" tb_wait_for 10 got_small 2
+
 # ---- who may ask: not a peer, a peer address without the key
 tb_exec ra python3 "$TB_DIR/forge.py" 198.18.2.2 6543 $HB 8099 >"$TB_DIR/forge1.out" 2>&1 || true
 sb=$(stat_b)

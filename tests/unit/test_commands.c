@@ -369,6 +369,41 @@ static void test_peer_add(void **state)
 		     "already configured");
 	expect_error("{\"command\": \"peer add\", \"peer\": {\"name\": \"x\", \"kind\": \"box\"}}",
 		     "kind 'box'");
+
+	/* mptcp-clients peers come and go at run time, with their listeners */
+	expect_error("{\"command\": \"peer add\", \"peer\": {\"name\": \"cl\", \"kind\": "
+		     "\"mptcp-clients\", \"listen\": 7100}}",
+		     "backend ''");
+	expect_error("{\"command\": \"peer add\", \"peer\": {\"name\": \"cl\", \"kind\": "
+		     "\"mptcp-clients\"}}",
+		     "needs listen and backend");
+	expect_error("{\"command\": \"peer add\", \"peer\": {\"name\": \"cl\", \"kind\": "
+		     "\"gateway\", \"listen\": 7100}}",
+		     "for mptcp-clients only");
+	expect_error("{\"command\": \"peer add\", \"peer\": {\"name\": \"cl\", \"kind\": "
+		     "\"mptcp-clients\", \"listen\": 70000, \"backend\": \"10.0.0.1:80\"}}",
+		     "listen");
+	expect_error("{\"command\": \"peer add\", \"peer\": {\"name\": \"cl\", \"kind\": "
+		     "\"mptcp-clients\", \"listen\": 7100, \"backend\": \"10.0.0.1\"}}",
+		     "backend '10.0.0.1'");
+	expect_error("{\"command\": \"peer add\", \"peer\": {\"name\": \"cl\", \"kind\": "
+		     "\"mptcp-clients\", \"listen\": 7100, \"backend\": \"10.0.0.1:0\"}}",
+		     "backend");
+	unsigned before = dp.applied;
+	expect_ok("{\"command\": \"peer add\", \"peer\": {\"name\": \"cl\", \"kind\": "
+		  "\"mptcp-clients\", \"listen\": 7100, \"backend\": \"10.0.0.1:80\"}}");
+	assert_int_equal(dp.applied, before + 1);
+	int i = mgmt_config_peer_index(st.running, "cl");
+	assert_true(i >= 0);
+	assert_int_equal(st.running->peers[i].listen_port, 7100);
+	assert_int_equal(st.running->peers[i].backend_ip, htonl(0x0a000001));
+	assert_int_equal(st.running->peers[i].backend_port, 80);
+	/* a second on the same port: the check refuses it */
+	expect_error("{\"command\": \"peer add\", \"peer\": {\"name\": \"cl2\", \"kind\": "
+		     "\"mptcp-clients\", \"listen\": 7100, \"backend\": \"10.0.0.1:80\"}}",
+		     "7100");
+	expect_ok("{\"command\": \"peer remove\", \"name\": \"cl\"}");
+	assert_true(mgmt_config_peer_index(st.running, "cl") < 0);
 }
 
 static void write_file(const char *text)
