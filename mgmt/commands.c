@@ -5,7 +5,6 @@
  * checked, refused if it needs a restart, aligned so that counters keep
  * their slots, applied by the data plane, and only then is it the running
  * one. A refusal leaves everything as it was and says why in one line. */
-#include <errno.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,26 +326,6 @@ static json_t *cmd_reload(struct mgmt_state *st, const json_t *req)
 
 /* ---- change */
 
-/* "a.b.c.d:port", port 1..65535. */
-static int endpoint_parse(const char *s, uint32_t *ip, uint16_t *port)
-{
-	char host[INET_ADDRSTRLEN], *end;
-	const char *colon = strrchr(s, ':');
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	errno = 0;
-	unsigned long v = strtoul(colon + 1, &end, 10);
-	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || v < 1 || v > 65535)
-		return -1;
-	if (mgmt_ipv4_parse(host, ip, NULL) != 0)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
 static json_t *cmd_peer_add(struct mgmt_state *st, const json_t *req)
 {
 	const json_t *o = json_object_get(req, "peer");
@@ -378,9 +357,9 @@ static json_t *cmd_peer_add(struct mgmt_state *st, const json_t *req)
 		if (!json_is_integer(listen) || lp < 1 || lp > 65535)
 			return fail("peer '%s': listen: a port 1..65535", name);
 		p.listen_port = (uint16_t)lp;
-		if (backend == NULL || endpoint_parse(backend, &p.backend_ip, &p.backend_port) != 0)
-			return fail("peer '%s': backend '%s': not a.b.c.d:port", name,
-				    backend ? backend : "");
+		if (mgmt_endpoint_parse(backend, &p.backend_ip, &p.backend_port, err) != 0)
+			return fail("peer '%s': backend '%s': %s", name, backend ? backend : "",
+				    err);
 	}
 	json_int_t port = json_integer_value(json_object_get(o, "port"));
 	p.port = json_object_get(o, "port") ? (uint16_t)port : st->running->proxy_port;

@@ -2787,6 +2787,23 @@ int mgmt_port_range_parse(const char *s, uint16_t *lo, uint16_t *hi, char *err)
 	return 0;
 }
 
+int mgmt_endpoint_parse(const char *s, uint32_t *ip, uint16_t *port, char *err)
+{
+	char local[MGMT_ERR_MAX];
+	struct cfg_ctx c = { .err = err ? err : local };
+	uint32_t v;
+	uint16_t p;
+
+	c.err[0] = '\0';
+	if (!s || !ip || !port)
+		return cfg_fail(&c, NULL, "no value");
+	if (cfg_ipv4_port(&c, NULL, s, &v, &p) < 0)
+		return -1;
+	*ip = v;
+	*port = p;
+	return 0;
+}
+
 int mgmt_ipv4_parse(const char *s, uint32_t *ip, char *err)
 {
 	char local[MGMT_ERR_MAX];

@@ -274,9 +274,10 @@ int mgmt_config_path_index(const struct mgmt_peer *peer, const char *name);
  * Give @p cfg the counter slots of @p old, the configuration running: a
  * peer or rule of cfg named as one of old takes its slot, and each of a
  * peer's paths named as one of that peer's takes that path's slot; the
- * other peers, paths and rules take the lowest slots left. Nothing is reordered. A slot freed by a
- * removed (or renamed) peer, path or rule may so go to a new one: the data plane
- * clears a slot's counters when the name in it changes. @p old NULL: slots
+ * other peers, paths and rules take the lowest slots left. Nothing is
+ * reordered. A slot freed by a removed (or renamed) peer, path or rule may
+ * so go to a new one: the data plane clears a slot's counters when the
+ * name in it changes. @p old NULL: slots
  * are given as to new entries. Call it after every edit, before
  * mgmt_config_check().
  */
@@ -322,6 +323,9 @@ int mgmt_prefix_parse(const char *s, struct mgmt_prefix *out, char *err);
 
 /** "80" or "8000-8080" (lo <= hi), 0..65535, host order. */
 int mgmt_port_range_parse(const char *s, uint16_t *lo, uint16_t *hi, char *err);
+
+/** "a.b.c.d:port" as a peer's `backend`: @p ip network order, port 1..65535. */
+int mgmt_endpoint_parse(const char *s, uint32_t *ip, uint16_t *port, char *err);
 
 /** A dotted quad without leading zeros; @p ip in network order. */
 int mgmt_ipv4_parse(const char *s, uint32_t *ip, char *err);
